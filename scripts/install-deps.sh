@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages keygate needs to build, run and test, when they are missing.
+# Used by `make build`, `make run` and `make test`, so a fresh Debian 12 machine needs nothing else.
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ pkg-config ccache make git
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libssl-dev libsqlite3-dev libpq-dev libsodium-dev libargon2-dev liboath-dev
+  libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libqrencode-dev
+  libgtest-dev libgmock-dev
+)
+if [ "${1:-}" = "--test" ]; then
+  packages+=(postgresql oathtool nodejs clang lld curl)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

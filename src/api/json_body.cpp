@@ -1,0 +1,48 @@
+#include "api/json_body.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+
+namespace kg::api {
+
+Result<JsonBody> JsonBody::parse(std::string_view body, std::initializer_list<std::string_view> allowed) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return JsonBody(boost::json::object{});
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(body, ec);
+  if (ec || !v.is_object()) return make_error(err::kBadJson);
+  auto& obj = v.as_object();
+  for (const auto& kv : obj) {
+    if (std::find(allowed.begin(), allowed.end(), kv.key()) == allowed.end()) {
+      return make_error(err::kUnknownParam, std::string(kv.key()));
+    }
+  }
+  return JsonBody(std::move(obj));
+}
+
+Result<std::string> JsonBody::required_string(std::string_view name) const {
+  const auto* v = obj_.if_contains(name);
+  if (!v || !v->is_string() || v->as_string().empty()) return make_error(err::kBadParam, name);
+  return std::string(v->as_string());
+}
+
+Result<std::optional<std::string>> JsonBody::optional_string(std::string_view name) const {
+  const auto* v = obj_.if_contains(name);
+  if (!v || v->is_null()) return std::optional<std::string>{};
+  if (!v->is_string()) return make_error(err::kBadParam, name);
+  return std::optional<std::string>(std::string(v->as_string()));
+}
+
+Response json_response(const boost::json::value& value, int status) {
+  Response r;
+  r.status = status;
+  r.body = boost::json::serialize(value);
+  return r;
+}
+
+Response error_response(const Error& error) {
+  return json_response(boost::json::object{{"code", error.code}, {"msg", error.msg}}, error.http);
+}
+
+}  // namespace kg::api

@@ -1,0 +1,57 @@
+#pragma once
+// The route table as data: each route says how it is secured, what it weighs and whether its
+// handler may block (touch the store, hash a password). The gatekeeper reads it; handlers never
+// re-check authentication.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "accounts/accounts.hpp"
+#include "api/http.hpp"
+
+namespace kg::api {
+
+enum class Security {
+  kNone,     // public
+  kConsole,  // a console session (Authorization: Bearer <token>)
+};
+
+struct Context {
+  const Request& request;
+  std::optional<accounts::User> user;  // set for kConsole routes
+  std::vector<std::string> path_params;
+};
+
+using Handler = std::function<Response(Context&)>;
+
+struct Route {
+  std::string method;
+  std::string path;  // segments in braces match any one segment: /console/v1/keys/{apiKey}
+  Security security = Security::kNone;
+  int weight = 1;
+  bool blocking = false;
+  Handler handler;
+};
+
+class Router {
+ public:
+  void add(Route route);
+  struct Match {
+    const Route* route = nullptr;  // nullptr: no route for this path and method
+    bool path_known = false;       // the path exists under another method (405)
+    std::vector<std::string> params;
+  };
+  Match match(std::string_view method, std::string_view path) const;
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+  std::unordered_map<std::string, std::vector<size_t>> exact_;  // path -> route indexes
+  std::vector<size_t> patterned_;
+};
+
+}  // namespace kg::api

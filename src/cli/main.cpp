@@ -1,0 +1,86 @@
+// keygate: `serve` runs the server; `admin ...` talks to a running one over its admin socket.
+
+#include <CLI/CLI.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <iostream>
+#include <string>
+
+#include "cli/admin_client.hpp"
+#include "server/app.hpp"
+
+namespace {
+
+int run_admin(const std::string& data_dir, const boost::json::object& request) {
+  auto reply = kg::cli::admin_call(data_dir, boost::json::serialize(request));
+  if (!reply.ok) {
+    std::cerr << "keygate admin: " << reply.text << "\n";
+    return 1;
+  }
+  std::cout << reply.text;
+  if (!reply.text.empty() && reply.text.back() != '\n') std::cout << "\n";
+  return 0;
+}
+
+std::string read_password_stdin() {
+  std::string line;
+  std::getline(std::cin, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"keygate: a self-hostable exchange account server with Binance-compatible API keys"};
+  app.require_subcommand(1);
+
+  // serve
+  kg::server::ServeOptions serve_opts;
+  std::string listen, data_dir_serve, db, config_file;
+  auto* serve = app.add_subcommand("serve", "Run the server");
+  serve->add_option("--config", config_file, "TOML configuration file");
+  serve->add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks a free port)");
+  serve->add_option("--data-dir", data_dir_serve, "Data directory (SQLite file, master key, admin socket)");
+  serve->add_option("--db", db, "Database URL: postgresql://... (default: SQLite in the data dir)");
+  serve->add_flag("--demo", serve_opts.demo, "Create demo markets and a demo user");
+
+  // admin
+  std::string data_dir = "./data";
+  auto* admin = app.add_subcommand("admin", "Operate a running server through its admin socket");
+  admin->add_option("--data-dir", data_dir, "Data directory of the running server")->capture_default_str();
+  admin->require_subcommand(1);
+  auto* user = admin->add_subcommand("user", "Manage users")->fallthrough();
+  user->require_subcommand(1);
+
+  std::string email, api_access;
+  bool password_stdin = false;
+  auto* create = user->add_subcommand("create", "Create a user")->fallthrough();
+  create->add_option("--email", email, "Email address")->required();
+  create->add_flag("--password-stdin", password_stdin, "Read the password from standard input")->required();
+  auto* list = user->add_subcommand("list", "List users")->fallthrough();
+  auto* set = user->add_subcommand("set", "Change a user's settings")->fallthrough();
+  set->add_option("--email", email, "Email address")->required();
+  set->add_option("--api-access", api_access, "on|off: whether the user may create API keys")
+      ->required()->check(CLI::IsMember({"on", "off"}));
+  auto* unlock = user->add_subcommand("unlock", "Lift login and 2FA lockouts")->fallthrough();
+  unlock->add_option("--email", email, "Email address")->required();
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (serve->parsed()) {
+    if (!config_file.empty()) serve_opts.config_file = config_file;
+    if (!listen.empty()) serve_opts.flags["listen"] = listen;
+    if (!data_dir_serve.empty()) serve_opts.flags["data_dir"] = data_dir_serve;
+    if (!db.empty()) serve_opts.flags["db"] = db;
+    return kg::server::serve(serve_opts);
+  }
+  if (create->parsed()) {
+    return run_admin(data_dir, {{"cmd", "user.create"}, {"email", email}, {"password", read_password_stdin()}});
+  }
+  if (list->parsed()) return run_admin(data_dir, {{"cmd", "user.list"}});
+  if (set->parsed()) return run_admin(data_dir, {{"cmd", "user.set"}, {"email", email}, {"apiAccess", api_access}});
+  if (unlock->parsed()) return run_admin(data_dir, {{"cmd", "user.unlock"}, {"email", email}});
+  return 1;
+}

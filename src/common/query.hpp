@@ -1,0 +1,37 @@
+#pragma once
+// Request parameters as Binance reads them: from the query string and from a form-encoded body,
+// merged (the query wins), a name repeated within one source refused (-1101). The raw bytes are
+// kept, because a signature covers the bytes as received, never a re-encoding.
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace kg {
+
+class Params {
+ public:
+  // nullptr when absent.
+  const std::string* get(std::string_view name) const;
+  bool has(std::string_view name) const { return get(name) != nullptr; }
+  const std::vector<std::pair<std::string, std::string>>& items() const { return items_; }
+  void add(std::string name, std::string value) { items_.emplace_back(std::move(name), std::move(value)); }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> items_;
+};
+
+// Percent-decodes (and '+' to space, as in form encoding). Fails on a bad escape.
+Result<std::string> percent_decode(std::string_view text, std::string_view param_name);
+
+// Parses "a=1&b=2" from the query and the body and merges them.
+Result<Params> parse_params(std::string_view query, std::string_view body);
+
+// The bytes a client signed: the query without its signature pair, followed with no separator by
+// the body without its signature pair.
+std::string signature_payload(std::string_view query, std::string_view body);
+
+}  // namespace kg

@@ -1,0 +1,180 @@
+// One HTTP/1.1 connection: read a request within the limits, answer it, repeat while kept alive.
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+
+#include "api/json_body.hpp"
+#include "net/session.hpp"
+
+namespace kg::net {
+
+namespace {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::awaitable;
+using asio::use_awaitable;
+
+struct Conn {
+  explicit Conn(asio::ip::tcp::socket s) : stream(std::move(s)) {}
+  beast::tcp_stream stream;
+  bool idle = false;  // waiting for the first byte of a request; only touched on the strand
+};
+
+api::Request to_api_request(const http::request<http::string_body>& req, const std::string& remote_ip) {
+  api::Request out;
+  out.method = std::string(req.method_string());
+  std::string_view target = req.target();
+  size_t q = target.find('?');
+  out.path = std::string(target.substr(0, q));
+  if (q != std::string_view::npos) out.query = std::string(target.substr(q + 1));
+  out.body = req.body();
+  out.remote_ip = remote_ip;
+  for (const auto& field : req) {
+    std::string name(field.name_string());
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    out.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  return out;
+}
+
+http::response<http::string_body> to_http_response(const api::Response& r, unsigned version, bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+  res.set(http::field::content_type, r.content_type);
+  for (const auto& [k, v] : r.headers) res.set(k, v);
+  res.body() = r.body;
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
+// When the header limit is hit: 414 if the request line alone does not fit, 431 otherwise.
+api::Response header_limit_response(const beast::flat_buffer& buffer, size_t limit) {
+  std::string_view data(static_cast<const char*>(buffer.data().data()), buffer.size());
+  size_t eol = data.find("\r\n");
+  if (eol == std::string_view::npos || eol >= limit) {
+    return api::error_response(make_error(err::kUriTooLong, limit));
+  }
+  return api::error_response(make_error(err::kHeadersTooLarge, limit));
+}
+
+awaitable<void> write_error_and_close(Conn& c, const api::Response& r) {
+  auto res = to_http_response(r, 11, false);
+  c.stream.expires_after(std::chrono::seconds(5));
+  boost::system::error_code ec;
+  co_await http::async_write(c.stream, res, asio::redirect_error(use_awaitable, ec));
+  c.stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+}
+
+awaitable<void> serve(std::shared_ptr<Conn> conn, SessionEnv& env) {
+  Conn& c = *conn;
+  const HttpLimits& lim = env.limits;
+  std::string remote_ip;
+  {
+    boost::system::error_code ec;
+    auto ep = c.stream.socket().remote_endpoint(ec);
+    if (!ec) remote_ip = ep.address().to_string();
+  }
+  beast::flat_buffer buffer(lim.max_header_bytes + lim.max_body_bytes + 16 * 1024);
+  int pipelined = 0;
+  for (int served = 0;; ++served) {
+    boost::system::error_code ec;
+    if (buffer.size() == 0) {
+      // Idle between requests: a drain closes the connection here.
+      if (env.draining.load()) break;
+      c.idle = true;
+      // A new connection must start its request within the header timeout.
+      c.stream.expires_after(served == 0 ? lim.header_timeout : lim.idle_timeout);
+      size_t n = co_await c.stream.async_read_some(buffer.prepare(4096), asio::redirect_error(use_awaitable, ec));
+      c.idle = false;
+      if (ec) break;
+      buffer.commit(n);
+    }
+
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(lim.max_header_bytes));
+    parser.body_limit(lim.max_body_bytes);
+    c.stream.expires_after(lim.header_timeout);
+    co_await http::async_read_header(c.stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+    if (ec == http::error::header_limit) {
+      co_await write_error_and_close(c, header_limit_response(buffer, lim.max_header_bytes));
+      break;
+    }
+    if (!ec && !parser.is_done()) {
+      c.stream.expires_after(lim.body_timeout);
+      co_await http::async_read(c.stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+    }
+    if (ec == http::error::body_limit) {
+      co_await write_error_and_close(c, api::error_response(make_error(err::kBodyTooLarge, lim.max_body_bytes)));
+      break;
+    }
+    if (ec == beast::error::timeout || ec == http::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+      break;
+    }
+    if (ec) {
+      co_await write_error_and_close(c, api::error_response(make_error(err::kMalformedRequest)));
+      break;
+    }
+
+    const auto& req = parser.get();
+    api::Request request = to_api_request(req, remote_ip);
+    api::Response response;
+    if (env.api.blocking(request)) {
+      response = co_await asio::co_spawn(
+          env.workers, [&]() -> awaitable<api::Response> { co_return env.api.handle(request); }, use_awaitable);
+    } else {
+      response = env.api.handle(request);
+    }
+
+    pipelined = buffer.size() > 0 ? pipelined + 1 : 0;
+    const bool keep_alive = req.keep_alive() && !env.draining.load() &&
+                            served + 1 < lim.max_requests_per_connection && pipelined <= lim.max_pipelined;
+    auto res = to_http_response(response, req.version(), keep_alive);
+    c.stream.expires_after(lim.body_timeout);
+    co_await http::async_write(c.stream, res, asio::redirect_error(use_awaitable, ec));
+    if (ec || !keep_alive) break;
+  }
+  boost::system::error_code ignored;
+  c.stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace
+
+void spawn_http_session(asio::ip::tcp::socket socket, SessionEnv& env) {
+  boost::system::error_code ec;
+  socket.set_option(asio::ip::tcp::no_delay(true), ec);
+  auto conn = std::make_shared<Conn>(std::move(socket));
+  env.api.metrics().connection_opened();
+  auto executor = conn->stream.get_executor();
+  Connections::Id id = env.connections.add([weak = std::weak_ptr<Conn>(conn), executor] {
+    asio::post(executor, [weak] {
+      if (auto c = weak.lock(); c && c->idle) c->stream.cancel();
+    });
+  });
+  asio::co_spawn(executor, serve(conn, env), [conn, id, &env](std::exception_ptr e) {
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        spdlog::error("event=session_error error=\"{}\"", ex.what());
+      }
+    }
+    env.connections.remove(id);
+    env.api.metrics().connection_closed();
+  });
+}
+
+}  // namespace kg::net

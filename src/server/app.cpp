@@ -1,0 +1,118 @@
+#include "server/app.hpp"
+
+#include <sys/stat.h>
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "accounts/accounts.hpp"
+#include "api/admin_commands.hpp"
+#include "api/api.hpp"
+#include "crypto/sealer.hpp"
+#include "net/server.hpp"
+#include "server/config.hpp"
+#include "server/demo.hpp"
+#include "server/master_key.hpp"
+#include "store/store.hpp"
+
+namespace kg::server {
+
+namespace {
+
+constexpr const char* kKeyCheckName = "master_key_check";
+constexpr const char* kKeyCheckText = "keygate master key check";
+
+void setup_logging(const std::string& level) {
+  auto logger = spdlog::stderr_logger_mt("keygate");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ level=%l %v", spdlog::pattern_time_type::utc);
+  logger->set_level(spdlog::level::from_str(level));
+  spdlog::set_default_logger(logger);
+}
+
+// The database remembers a value sealed under the master key it was created with, so that
+// starting with another key fails at once instead of failing every secret later.
+void check_master_key(store::Store& store, const crypto::Sealer& sealer) {
+  store.tx([&](store::Db& db) {
+    auto row = db.query_one("SELECT value FROM meta WHERE name = ?", {std::string(kKeyCheckName)});
+    if (!row) {
+      db.exec("INSERT INTO meta (name, value) VALUES (?, ?)",
+              {std::string(kKeyCheckName), sealer.seal(kKeyCheckText, kKeyCheckName)});
+      return;
+    }
+    if (sealer.unseal(row->text(0), kKeyCheckName) != kKeyCheckText) {
+      throw std::runtime_error(
+          "the master key does not open this database: start with the master key it was created with "
+          "(KEYGATE_MASTER_KEY, KEYGATE_MASTER_KEY_FILE or <data-dir>/master.key)");
+    }
+  });
+}
+
+std::pair<std::string, uint16_t> split_listen(const std::string& listen) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) throw std::runtime_error("listen must be HOST:PORT, got " + listen);
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  int port = std::stoi(listen.substr(colon + 1));
+  if (port < 0 || port > 65535) throw std::runtime_error("bad port in " + listen);
+  return {host, static_cast<uint16_t>(port)};
+}
+
+int run(const ServeOptions& options) {
+  Config config = load_config(options.config_file, options.flags);
+  config.demo = options.demo;
+  setup_logging(config.log_level);
+
+  std::filesystem::create_directories(config.data_dir);
+  ::chmod(config.data_dir.c_str(), 0700);
+  const std::string db_url = config.db.empty() ? config.data_dir + "/keygate.db" : config.db;
+
+  const crypto::Sealer sealer(load_master_key(config.data_dir));
+  store::Store store(store::open_db(db_url));
+  int version = store.migrate();
+  for (const auto& w : store.durability_warnings()) spdlog::warn("event=weak_durability warning=\"{}\"", w);
+  check_master_key(store, sealer);
+  spdlog::info("event=store_ready backend={} schema_version={}",
+               store.dialect() == store::Dialect::kSqlite ? "sqlite" : "postgresql", version);
+
+  if (config.demo) add_demo_markets(config.exchange);
+  SystemClock clock;
+  accounts::Accounts accounts(store, sealer, clock, config.accounts);
+  api::Metrics metrics;
+  std::atomic<bool> ready{false};
+  api::Services services{accounts, clock, config.exchange, metrics, ready};
+  api::Api api(services);
+  api::AdminCommands admin(services);
+
+  auto [host, port] = split_listen(config.listen);
+  net::NetConfig net_config;
+  net_config.host = host;
+  net_config.port = port;
+  net_config.admin_socket_path = config.data_dir + "/admin.sock";
+  net_config.limits = config.http;
+  net_config.io_threads = config.io_threads;
+  net_config.worker_threads = config.worker_threads;
+  net::Server server(api, admin, ready, net_config);
+  const std::string url = server.bind();
+
+  if (config.demo) std::cout << ensure_demo_user(accounts, url);
+  std::cout << "keygate listening on " << url << std::endl;
+  server.run();
+  return 0;
+}
+
+}  // namespace
+
+int serve(const ServeOptions& options) {
+  try {
+    return run(options);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "keygate: %s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace kg::server

@@ -1,0 +1,197 @@
+#include "server/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <stdexcept>
+#include <vector>
+
+#include "common/decimal.hpp"
+
+namespace kg::server {
+
+namespace {
+
+int64_t to_int(const std::string& name, const std::string& v, int64_t min, int64_t max) {
+  int64_t n = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || p != v.data() + v.size() || n < min || n > max) {
+    throw std::runtime_error("setting " + name + ": expected an integer in [" + std::to_string(min) + ", " +
+                             std::to_string(max) + "], got '" + v + "'");
+  }
+  return n;
+}
+
+struct Setting {
+  std::string name;  // "section.key" or "key"
+  std::function<void(Config&, const std::string& name, const std::string& value)> apply;
+};
+
+Setting text(std::string name, std::string Config::*field) {
+  return {std::move(name), [field](Config& c, const std::string&, const std::string& v) { c.*field = v; }};
+}
+
+template <typename Int>
+Setting number(std::string name, std::function<Int&(Config&)> field, int64_t min, int64_t max) {
+  return {std::move(name), [field, min, max](Config& c, const std::string& n, const std::string& v) {
+            field(c) = static_cast<Int>(to_int(n, v, min, max));
+          }};
+}
+
+Setting millis(std::string name, std::function<std::chrono::milliseconds&(Config&)> field) {
+  return {std::move(name), [field](Config& c, const std::string& n, const std::string& v) {
+            field(c) = std::chrono::milliseconds(to_int(n, v, 1, 86'400'000));
+          }};
+}
+
+// Every scalar setting, read the same way from TOML and from the environment.
+const std::vector<Setting>& settings() {
+  constexpr int64_t kDay = 86'400;
+  static const std::vector<Setting> kAll = {
+      text("listen", &Config::listen),
+      text("data_dir", &Config::data_dir),
+      text("db", &Config::db),
+      text("log.level", &Config::log_level),
+      number<size_t>("http.max_header_bytes", [](Config& c) -> size_t& { return c.http.max_header_bytes; }, 1024, 1 << 20),
+      number<size_t>("http.max_body_bytes", [](Config& c) -> size_t& { return c.http.max_body_bytes; }, 1024, 64 << 20),
+      millis("http.header_timeout_ms", [](Config& c) -> std::chrono::milliseconds& { return c.http.header_timeout; }),
+      millis("http.idle_timeout_ms", [](Config& c) -> std::chrono::milliseconds& { return c.http.idle_timeout; }),
+      millis("http.body_timeout_ms", [](Config& c) -> std::chrono::milliseconds& { return c.http.body_timeout; }),
+      number<int>("http.max_requests_per_connection", [](Config& c) -> int& { return c.http.max_requests_per_connection; }, 1, 100'000'000),
+      number<int>("http.max_pipelined", [](Config& c) -> int& { return c.http.max_pipelined; }, 0, 1024),
+      number<int>("http.io_threads", [](Config& c) -> int& { return c.io_threads; }, 1, 256),
+      number<int>("http.worker_threads", [](Config& c) -> int& { return c.worker_threads; }, 1, 256),
+      number<int64_t>("accounts.session_ttl_seconds", [](Config& c) -> int64_t& { return c.accounts.session_ttl_s; }, 60, 30 * kDay),
+      number<int>("accounts.login_max_failures", [](Config& c) -> int& { return c.accounts.login_max_failures; }, 1, 1000),
+      number<int64_t>("accounts.login_window_seconds", [](Config& c) -> int64_t& { return c.accounts.login_window_s; }, 1, kDay),
+      number<int64_t>("accounts.login_lock_seconds", [](Config& c) -> int64_t& { return c.accounts.login_lock_s; }, 1, kDay),
+      number<int>("accounts.totp_max_failures", [](Config& c) -> int& { return c.accounts.totp_max_failures; }, 1, 1000),
+      number<int64_t>("accounts.totp_window_seconds", [](Config& c) -> int64_t& { return c.accounts.totp_window_s; }, 1, kDay),
+      number<int64_t>("accounts.totp_lock_seconds", [](Config& c) -> int64_t& { return c.accounts.totp_lock_s; }, 1, kDay),
+  };
+  return kAll;
+}
+
+std::optional<std::string> toml_scalar(const toml::node& node) {
+  if (auto s = node.value<std::string>()) return *s;
+  if (node.is_integer()) return std::to_string(*node.value<int64_t>());
+  if (auto b = node.value<bool>()) return *b ? "true" : "false";
+  return std::nullopt;
+}
+
+std::string toml_string(const toml::table& t, const std::string& key, const std::string& where) {
+  auto v = t[key].value<std::string>();
+  if (!v) throw std::runtime_error(where + ": missing string '" + key + "'");
+  return *v;
+}
+
+int64_t toml_amount(const toml::table& t, const std::string& key, const std::string& where) {
+  auto text = toml_string(t, key, where);
+  auto units = parse_decimal(text, kAmountScale);
+  if (!units) throw std::runtime_error(where + ": '" + key + "' is not a decimal with at most 8 places: " + text);
+  return *units;
+}
+
+void read_exchange(const toml::table& root, ExchangeSpec& ex) {
+  if (const auto* assets = root["assets"].as_array()) {
+    ex.assets.clear();
+    for (const auto& node : *assets) {
+      const auto* t = node.as_table();
+      if (!t) throw std::runtime_error("[[assets]] entries must be tables");
+      ex.assets.push_back({toml_string(*t, "name", "[[assets]]"), t->at_path("full_name").value_or(std::string())});
+    }
+  }
+  if (const auto* markets = root["markets"].as_array()) {
+    ex.markets.clear();
+    for (const auto& node : *markets) {
+      const auto* t = node.as_table();
+      if (!t) throw std::runtime_error("[[markets]] entries must be tables");
+      Market m;
+      m.symbol = toml_string(*t, "symbol", "[[markets]]");
+      const std::string where = "market " + m.symbol;
+      m.base = toml_string(*t, "base", where);
+      m.quote = toml_string(*t, "quote", where);
+      m.tick_size = toml_amount(*t, "tick_size", where);
+      m.min_price = toml_amount(*t, "min_price", where);
+      m.max_price = toml_amount(*t, "max_price", where);
+      m.step_size = toml_amount(*t, "step_size", where);
+      m.min_qty = toml_amount(*t, "min_qty", where);
+      m.max_qty = toml_amount(*t, "max_qty", where);
+      m.market_min_qty = t->contains("market_min_qty") ? toml_amount(*t, "market_min_qty", where) : m.min_qty;
+      m.market_max_qty = t->contains("market_max_qty") ? toml_amount(*t, "market_max_qty", where) : m.max_qty;
+      m.min_notional = toml_amount(*t, "min_notional", where);
+      m.max_notional = toml_amount(*t, "max_notional", where);
+      if (m.tick_size <= 0 || m.step_size <= 0 || m.min_price > m.max_price || m.min_qty > m.max_qty) {
+        throw std::runtime_error(where + ": tick_size and step_size must be positive and minimums below maximums");
+      }
+      ex.markets.push_back(std::move(m));
+    }
+  }
+  if (const auto* limits = root["rate_limits"].as_array()) {
+    ex.rate_limits.clear();
+    for (const auto& node : *limits) {
+      const auto* t = node.as_table();
+      if (!t) throw std::runtime_error("[[rate_limits]] entries must be tables");
+      RateLimit rl;
+      rl.type = toml_string(*t, "type", "[[rate_limits]]");
+      rl.interval = toml_string(*t, "interval", "[[rate_limits]]");
+      rl.interval_num = static_cast<int>(t->at_path("interval_num").value_or(int64_t{1}));
+      rl.limit = t->at_path("limit").value_or(int64_t{0});
+      ex.rate_limits.push_back(std::move(rl));
+    }
+  }
+}
+
+void apply(Config& c, const std::string& name, const std::string& value) {
+  for (const auto& s : settings()) {
+    if (s.name == name) {
+      s.apply(c, name, value);
+      return;
+    }
+  }
+  throw std::runtime_error("unknown setting " + name);
+}
+
+}  // namespace
+
+std::string env_name(const std::string& setting) {
+  std::string out = "KEYGATE_";
+  for (char ch : setting) out += ch == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+Config load_config(const std::optional<std::string>& file, const std::map<std::string, std::string>& flags) {
+  Config c;
+  c.exchange.rate_limits = {{"REQUEST_WEIGHT", "MINUTE", 1, 6000},
+                            {"ORDERS", "SECOND", 10, 50},
+                            {"ORDERS", "DAY", 1, 160000},
+                            {"RAW_REQUESTS", "MINUTE", 5, 61000}};
+  if (file) {
+    toml::table root;
+    try {
+      root = toml::parse_file(*file);
+    } catch (const toml::parse_error& e) {
+      throw std::runtime_error("config " + *file + ": " + std::string(e.description()));
+    }
+    for (const auto& s : settings()) {
+      if (const toml::node* node = root.at_path(s.name).node()) {
+        auto v = toml_scalar(*node);
+        if (!v) throw std::runtime_error("config " + *file + ": " + s.name + " has the wrong type");
+        s.apply(c, s.name, *v);
+      }
+    }
+    read_exchange(root, c.exchange);
+  }
+  for (const auto& s : settings()) {
+    if (const char* v = std::getenv(env_name(s.name).c_str())) s.apply(c, s.name, v);
+  }
+  for (const auto& [name, value] : flags) apply(c, name, value);
+  return c;
+}
+
+}  // namespace kg::server

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "accounts/accounts.hpp"
+#include "common/market.hpp"
+#include "net/server.hpp"
+
+namespace kg::server {
+
+struct Config {
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir = "./data";
+  std::string db;  // empty: SQLite at <data_dir>/keygate.db
+  std::string log_level = "info";
+  bool demo = false;
+  net::HttpLimits http;
+  int io_threads = 2;
+  int worker_threads = 4;
+  accounts::AccountsConfig accounts;
+  ExchangeSpec exchange;
+};
+
+// Layers, later ones winning: defaults, the TOML file (if any), KEYGATE_* environment
+// variables, then `flags` (setting name -> value, e.g. {"listen", "127.0.0.1:0"}).
+// Throws std::runtime_error naming the bad setting.
+Config load_config(const std::optional<std::string>& file, const std::map<std::string, std::string>& flags);
+
+// The environment variable for a setting: "http.header_timeout_ms" -> KEYGATE_HTTP_HEADER_TIMEOUT_MS.
+std::string env_name(const std::string& setting);
+
+}  // namespace kg::server

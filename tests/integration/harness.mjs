@@ -1,0 +1,507 @@
+// Helpers for keygate's integration tests: start/stop servers, HTTP over fetch and raw TCP,
+// the admin CLI, and RFC 6238 TOTP. Node 20 built-ins only.
+
+import assert from 'node:assert/strict';
+import { describe } from 'node:test';
+import { spawn, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = process.env.KEYGATE_BIN || path.join(REPO, 'build', 'keygate');
+export const PG_URL = process.env.KEYGATE_TEST_PG_URL || '';
+
+// Every backend, with a skip reason when it cannot run here. Tests use one describe() per entry.
+export const BACKENDS = [
+  { name: 'sqlite', skip: false },
+  { name: 'postgres', skip: PG_URL ? false : 'KEYGATE_TEST_PG_URL not set (run under scripts/with-postgres.sh)' },
+];
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const randomId = (n = 8) => crypto.randomBytes(n).toString('hex');
+export const uniqueEmail = (tag = 'user') => `${tag}-${randomId(6)}@example.com`;
+export const PASSWORD = 'correct horse battery staple';
+
+export function freshDir(prefix = 'kg-it-') {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL: one fresh database per server.
+
+export function createPgDatabase() {
+  assert.ok(PG_URL, 'KEYGATE_TEST_PG_URL is not set');
+  const name = `kg_${randomId(8)}`;
+  execFileSync('psql', [PG_URL, '-v', 'ON_ERROR_STOP=1', '-q', '-c', `CREATE DATABASE ${name}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const u = new URL(PG_URL);
+  u.pathname = `/${name}`;
+  return { name, url: u.toString() };
+}
+
+export function dropPgDatabase(name) {
+  if (!PG_URL || !name) return;
+  try {
+    execFileSync('psql', [PG_URL, '-q', '-c', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`], {
+      stdio: 'ignore',
+    });
+  } catch {
+    // The cluster is throwaway anyway.
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Servers.
+
+const LISTEN_RE = /^keygate listening on http:\/\/127\.0\.0\.1:(\d+)$/;
+const live = new Set();
+
+process.on('exit', () => {
+  for (const p of live) {
+    try { p.kill('SIGKILL'); } catch { /* already gone */ }
+  }
+});
+
+// Spawns `keygate serve`. Options:
+//   backend   'sqlite' (default) or 'postgres'
+//   extraArgs extra CLI arguments (e.g. ['--demo'])
+//   env       extra environment variables
+//   dataDir   reuse a data dir (default: a fresh temp dir)
+//   dbUrl     reuse a PostgreSQL database URL (default: a fresh database for 'postgres')
+//   adopt     stop() removes the given dataDir / dbUrl database too
+//   timeoutMs how long to wait for the listening line
+// Resolves to {url, port, dataDir, dbUrl, proc, stdoutLines, stderr(), exited, stop(opts)}.
+// Rejects (after killing the process) when the server exits or does not listen in time.
+export async function startServer(opts = {}) {
+  const { backend = 'sqlite', extraArgs = [], env = {}, timeoutMs = 15000 } = opts;
+  if (!fs.existsSync(BIN)) throw new Error(`keygate binary not found at ${BIN}`);
+  const dataDir = opts.dataDir ?? freshDir();
+  // adopt: clean up a given data dir / database on stop() as if this server had created them.
+  const ownsDataDir = !opts.dataDir || !!opts.adopt;
+  let dbUrl = opts.dbUrl;
+  let dbName = opts.adopt && dbUrl ? new URL(dbUrl).pathname.slice(1) : null;
+  if (backend === 'postgres' && !dbUrl) {
+    const db = createPgDatabase();
+    dbUrl = db.url;
+    dbName = db.name;
+  }
+  const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir];
+  if (backend === 'postgres') args.push('--db', dbUrl);
+  args.push(...extraArgs);
+
+  const proc = spawn(BIN, args, {
+    cwd: REPO,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.add(proc);
+
+  const stdoutLines = [];
+  let stdoutBuf = '';
+  let stderrBuf = '';
+  const lineWaiters = [];
+  proc.stdout.setEncoding('utf8');
+  proc.stderr.setEncoding('utf8');
+  proc.stdout.on('data', (chunk) => {
+    stdoutBuf += chunk;
+    let i;
+    while ((i = stdoutBuf.indexOf('\n')) >= 0) {
+      const line = stdoutBuf.slice(0, i).replace(/\r$/, '');
+      stdoutBuf = stdoutBuf.slice(i + 1);
+      stdoutLines.push(line);
+      for (const w of [...lineWaiters]) w();
+    }
+  });
+  proc.stderr.on('data', (chunk) => {
+    stderrBuf += chunk;
+    if (stderrBuf.length > 200000) stderrBuf = stderrBuf.slice(-100000);
+  });
+  let exitInfo = null;
+  // 'close' (not 'exit') so that all of stdout/stderr has been read by then.
+  const exited = new Promise((resolve) => {
+    proc.on('close', (code, signal) => {
+      live.delete(proc);
+      exitInfo = { code, signal };
+      resolve(exitInfo);
+      for (const w of [...lineWaiters]) w();
+    });
+  });
+
+  const server = {
+    proc,
+    dataDir,
+    dbUrl,
+    backend,
+    stdoutLines,
+    stderr: () => stderrBuf,
+    output: () => stdoutLines.join('\n') + '\n' + stdoutBuf + '\n' + stderrBuf,
+    exited,
+    // Waits until some stdout line matches re (or the process exits / time runs out).
+    waitForLine(re, ms = 5000) {
+      return new Promise((resolve) => {
+        const check = () => {
+          const line = stdoutLines.find((l) => re.test(l));
+          if (line !== undefined || exitInfo) {
+            clearTimeout(t);
+            const k = lineWaiters.indexOf(check);
+            if (k >= 0) lineWaiters.splice(k, 1);
+            resolve(line);
+            return true;
+          }
+          return false;
+        };
+        const t = setTimeout(() => {
+          const k = lineWaiters.indexOf(check);
+          if (k >= 0) lineWaiters.splice(k, 1);
+          resolve(stdoutLines.find((l) => re.test(l)));
+        }, ms);
+        if (!check()) lineWaiters.push(check);
+      });
+    },
+    // SIGTERM, then SIGKILL after killAfterMs. Removes the data dir / database it created
+    // unless keep is set. Resolves to {code, signal, ms}.
+    async stop({ keep = false, killAfterMs = 5000 } = {}) {
+      const t0 = Date.now();
+      if (!exitInfo) {
+        try { proc.kill('SIGTERM'); } catch { /* gone */ }
+        const timer = setTimeout(() => { try { proc.kill('SIGKILL'); } catch { /* gone */ } }, killAfterMs);
+        await exited;
+        clearTimeout(timer);
+      }
+      const res = { ...exitInfo, ms: Date.now() - t0 };
+      if (!keep) {
+        if (ownsDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+        if (dbName) dropPgDatabase(dbName);
+      }
+      return res;
+    },
+  };
+
+  const line = await server.waitForLine(LISTEN_RE, timeoutMs);
+  if (!line) {
+    const why = exitInfo ? `exited (code ${exitInfo.code}, signal ${exitInfo.signal})` : `did not listen within ${timeoutMs} ms`;
+    const out = server.output();
+    await server.stop();
+    const err = new Error(`keygate serve ${args.join(' ')} ${why}; output:\n${out.slice(-4000)}`);
+    err.exitInfo = exitInfo;
+    err.outputText = out;
+    throw err;
+  }
+  server.port = Number(LISTEN_RE.exec(line)[1]);
+  server.url = `http://127.0.0.1:${server.port}`;
+  return server;
+}
+
+// Runs `keygate serve ...` expecting it to fail: resolves {code, signal, output} once it exits,
+// or kills it after timeoutMs and resolves with timedOut: true.
+export async function runServerExpectingExit(opts = {}, timeoutMs = 10000) {
+  try {
+    const s = await startServer({ ...opts, timeoutMs });
+    const output = s.output();
+    await s.stop({ keep: true });
+    return { code: null, signal: null, listened: true, output };
+  } catch (e) {
+    if (!e.exitInfo) return { timedOut: true, output: e.outputText ?? String(e) };
+    return { ...e.exitInfo, listened: false, output: e.outputText };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP over fetch.
+
+// request(url, method, path, {json, token, headers, rawBody, keepAlive}) -> {status, headers, body, text}
+// headers is a plain object with lower-case names; body is the parsed JSON or undefined.
+export async function request(baseUrl, method, p, opts = {}) {
+  const { json, token, headers = {}, rawBody, keepAlive = false } = opts;
+  const h = { ...headers };
+  // A fresh connection per request by default: no races with the server's idle timeout.
+  if (!keepAlive && !Object.keys(h).some((k) => k.toLowerCase() === 'connection')) h.connection = 'close';
+  let body;
+  if (json !== undefined) {
+    body = JSON.stringify(json);
+    if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['content-type'] = 'application/json';
+  } else if (rawBody !== undefined) {
+    body = rawBody;
+  }
+  if (token !== undefined) h.authorization = `Bearer ${token}`;
+  const res = await fetch(baseUrl + p, { method, headers: h, body, signal: AbortSignal.timeout(10000) });
+  const text = await res.text();
+  let parsed;
+  try { parsed = JSON.parse(text); } catch { parsed = undefined; }
+  const hdrs = {};
+  res.headers.forEach((v, k) => { hdrs[k] = v; });
+  return { status: res.status, headers: hdrs, body: parsed, text };
+}
+
+// Asserts a keygate error response: status, {code, msg} with a negative numeric code, JSON type.
+export function assertError(res, status, code, msg) {
+  const ctx = `${res.status} ${res.text}`;
+  assert.equal(res.status, status, `HTTP status; got ${ctx}`);
+  assert.ok(res.body && typeof res.body === 'object', `error body is a JSON object; got ${ctx}`);
+  assert.equal(typeof res.body.code, 'number', `error code is a number; got ${ctx}`);
+  assert.ok(res.body.code < 0, `error code is negative; got ${ctx}`);
+  assert.equal(typeof res.body.msg, 'string', `error msg is a string; got ${ctx}`);
+  assert.ok(res.body.msg.length > 0, `error msg is not empty; got ${ctx}`);
+  if (code !== undefined) assert.equal(res.body.code, code, `error code; got ${ctx}`);
+  if (msg !== undefined) assert.equal(res.body.msg, msg, `error msg; got ${ctx}`);
+  assert.match(res.headers['content-type'] ?? '', /application\/json/, `content-type of ${ctx}`);
+}
+
+export async function signup(url, email = uniqueEmail(), password = PASSWORD) {
+  const r = await request(url, 'POST', '/console/v1/signup', { json: { email, password } });
+  assert.equal(r.status, 200, `signup ${email}: ${r.status} ${r.text}`);
+  return { email, password, uid: r.body.uid };
+}
+
+export async function login(url, email, password = PASSWORD, extra = {}) {
+  return request(url, 'POST', '/console/v1/login', { json: { email, password, ...extra } });
+}
+
+export async function signupAndLogin(url, email = uniqueEmail(), password = PASSWORD) {
+  const u = await signup(url, email, password);
+  const r = await login(url, email, password);
+  assert.equal(r.status, 200, `login ${email}: ${r.status} ${r.text}`);
+  return { ...u, token: r.body.token };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Admin CLI.
+
+// runKeygate(args, {stdin, env, timeoutMs}) -> {code, signal, stdout, stderr}
+export function runKeygate(args, { stdin, env = {}, timeoutMs = 15000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(BIN, args, { cwd: REPO, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.setEncoding('utf8');
+    p.stderr.setEncoding('utf8');
+    p.stdout.on('data', (c) => { stdout += c; });
+    p.stderr.on('data', (c) => { stderr += c; });
+    p.stdin.on('error', () => {});
+    const timer = setTimeout(() => { p.kill('SIGKILL'); }, timeoutMs);
+    p.on('error', (e) => { clearTimeout(timer); reject(e); });
+    p.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+    if (stdin !== undefined) p.stdin.end(stdin);
+    else p.stdin.end();
+  });
+}
+
+// admin(dataDir, args, stdin) runs `keygate admin ARGS --data-dir DIR`.
+export function admin(dataDir, args, stdin) {
+  return runKeygate(['admin', ...args, '--data-dir', dataDir], { stdin });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw TCP.
+
+// A raw connection for hand-made HTTP bytes.
+export class RawConn {
+  static open(port, host = '127.0.0.1') {
+    return new Promise((resolve, reject) => {
+      const sock = net.connect({ port, host });
+      const c = new RawConn(sock);
+      sock.once('connect', () => { c.connectedAt = Date.now(); resolve(c); });
+      sock.once('error', reject);
+    });
+  }
+
+  constructor(sock) {
+    this.sock = sock;
+    this.buf = Buffer.alloc(0);
+    this.closed = false;
+    this.closedAt = null;
+    this.error = null;
+    this.waiters = [];
+    sock.on('data', (d) => { this.buf = Buffer.concat([this.buf, d]); this.#wake(); });
+    sock.on('end', () => { this.#markClosed(); });
+    sock.on('close', () => { this.#markClosed(); });
+    sock.on('error', (e) => { this.error = e; this.#markClosed(); });
+  }
+
+  #markClosed() {
+    if (!this.closed) { this.closed = true; this.closedAt = Date.now(); }
+    this.#wake();
+  }
+
+  #wake() { for (const w of [...this.waiters]) w(); }
+
+  // Resolves true when cond() holds, false on timeout.
+  #waitFor(cond, ms) {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (cond()) { done(true); return true; }
+        return false;
+      };
+      const done = (v) => {
+        clearTimeout(t);
+        const k = this.waiters.indexOf(check);
+        if (k >= 0) this.waiters.splice(k, 1);
+        resolve(v);
+      };
+      const t = setTimeout(() => done(cond()), ms);
+      if (!check()) this.waiters.push(check);
+    });
+  }
+
+  write(data) {
+    if (this.closed || this.sock.destroyed) return false;
+    try { this.sock.write(data); return true; } catch { return false; }
+  }
+
+  // Reads one HTTP/1.1 response (Content-Length or chunked, else until close).
+  // Resolves {status, headers, body, raw} or null when nothing complete arrived in time.
+  async readResponse(ms = 5000) {
+    let parsed = null;
+    await this.#waitFor(() => { parsed = parseResponse(this.buf, this.closed); return parsed !== null || this.closed; }, ms);
+    if (!parsed) parsed = parseResponse(this.buf, this.closed);
+    if (!parsed) return null;
+    this.buf = this.buf.subarray(parsed.consumed);
+    return parsed;
+  }
+
+  // Resolves true when the peer closed the connection within ms.
+  waitClosed(ms = 5000) { return this.#waitFor(() => this.closed, ms); }
+
+  destroy() { this.sock.destroy(); }
+}
+
+function parseResponse(buf, closed) {
+  const end = buf.indexOf('\r\n\r\n');
+  if (end < 0) return null;
+  const head = buf.subarray(0, end).toString('latin1');
+  const lines = head.split('\r\n');
+  const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0]);
+  if (!m) return null;
+  const headers = {};
+  for (const l of lines.slice(1)) {
+    const i = l.indexOf(':');
+    if (i > 0) headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
+  }
+  const start = end + 4;
+  let body;
+  let consumed;
+  if (headers['content-length'] !== undefined) {
+    const n = Number(headers['content-length']);
+    if (buf.length < start + n) return null;
+    body = buf.subarray(start, start + n);
+    consumed = start + n;
+  } else if (/chunked/i.test(headers['transfer-encoding'] ?? '')) {
+    const parts = [];
+    let pos = start;
+    for (;;) {
+      const le = buf.indexOf('\r\n', pos);
+      if (le < 0) return null;
+      const size = parseInt(buf.subarray(pos, le).toString('latin1'), 16);
+      if (Number.isNaN(size)) return null;
+      pos = le + 2;
+      if (size === 0) {
+        const te = buf.indexOf('\r\n', pos);
+        if (te < 0) return null;
+        consumed = te + 2;
+        break;
+      }
+      if (buf.length < pos + size + 2) return null;
+      parts.push(buf.subarray(pos, pos + size));
+      pos += size + 2;
+    }
+    body = Buffer.concat(parts);
+  } else {
+    if (!closed) return null;
+    body = buf.subarray(start);
+    consumed = buf.length;
+  }
+  const text = body.toString('utf8');
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: Number(m[1]), headers, text, body: json, consumed };
+}
+
+// Sends bytes on a fresh connection and reads one response (or until close).
+export async function rawRequest(port, bytes, ms = 5000) {
+  const c = await RawConn.open(port);
+  try {
+    c.write(bytes);
+    const res = await c.readResponse(ms);
+    return { res, conn: c };
+  } finally {
+    c.destroy();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// TOTP (RFC 6238: HMAC-SHA1, 6 digits, 30-second steps).
+
+export function base32Decode(s) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const clean = s.toUpperCase().replace(/=+$/, '').replace(/\s+/g, '');
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const ch of clean) {
+    const v = alphabet.indexOf(ch);
+    if (v < 0) throw new Error(`invalid base32 character '${ch}'`);
+    value = (value << 5) | v;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+export function totpForStep(secret, step, digits = 6) {
+  const key = base32Decode(secret);
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(step));
+  const h = crypto.createHmac('sha1', key).update(msg).digest();
+  const off = h[h.length - 1] & 0x0f;
+  const bin = ((h[off] & 0x7f) << 24) | (h[off + 1] << 16) | (h[off + 2] << 8) | h[off + 3];
+  return String(bin % 10 ** digits).padStart(digits, '0');
+}
+
+export function totp(secret, unixSeconds, digits = 6) {
+  return totpForStep(secret, Math.floor(unixSeconds / 30), digits);
+}
+
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
+export const currentStep = () => Math.floor(Date.now() / 30000);
+
+// A 6-digit code that matches none of the steps around now (so surely wrong).
+export function wrongCode(secret) {
+  const c = currentStep();
+  const bad = new Set();
+  for (let d = -3; d <= 3; d++) bad.add(totpForStep(secret, c + d));
+  let n = Number(totpForStep(secret, c));
+  for (;;) {
+    n = (n + 111111) % 1000000;
+    const s = String(n).padStart(6, '0');
+    if (!bad.has(s)) return s;
+  }
+}
+
+export function hasCommand(cmd) {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One describe() per backend; skipped (visibly) when the backend is not available.
+
+export function forEachBackend(title, fn) {
+  for (const b of BACKENDS) {
+    describe(`${title} [${b.name}]`, { skip: b.skip }, () => fn(b.name));
+  }
+}
