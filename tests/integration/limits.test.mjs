@@ -42,6 +42,12 @@ forEachBackend('HTTP limits', (backend) => {
     assertRawError(res, 431, -7004);
   });
 
+  test('one 9000-byte header line (request line short) is 431, not 414', async () => {
+    const head = `GET /api/v3/ping HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'c'.repeat(9000)}\r\n\r\n`;
+    const { res } = await rawRequest(s.port, head);
+    assertRawError(res, 431, -7004);
+  });
+
   test('headers just under the limit are fine', async () => {
     let head = 'GET /api/v3/ping HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n';
     for (let i = 0; i < 6; i++) head += `X-Pad-${i}: ${'b'.repeat(1000)}\r\n`;

@@ -1,0 +1,40 @@
+# keygate: `make run` sets everything up and starts a demo server; `make test` runs every suite.
+BUILD_DIR ?= build
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKEYGATE_WERROR=ON
+LISTEN ?= 127.0.0.1:8080
+DATA_DIR ?= ./data
+
+.PHONY: all deps test-deps build run test unit integration fuzz format clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+test-deps:
+	@bash scripts/install-deps.sh --test
+
+build: deps
+	@cmake -S . -B $(BUILD_DIR) -G Ninja $(CMAKE_FLAGS) > /dev/null
+	@cmake --build $(BUILD_DIR)
+
+run: build
+	$(BUILD_DIR)/keygate serve --demo --listen $(LISTEN) --data-dir $(DATA_DIR)
+
+test: test-deps build
+	@bash scripts/with-postgres.sh bash scripts/run-tests.sh
+
+unit: build
+	@cd $(BUILD_DIR) && ctest --output-on-failure
+
+integration: build
+	@bash tests/integration/run.sh
+
+fuzz: test-deps
+	@bash scripts/fuzz.sh $(or $(SECONDS),30)
+
+format:
+	@find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR) build-fuzz
