@@ -60,14 +60,24 @@ http::response<http::string_body> to_http_response(const api::Response& r, unsig
   return res;
 }
 
+// The size of the request line and headers as sent (up to optional whitespace).
+size_t header_size(const http::request<http::string_body>& req) {
+  size_t n = req.method_string().size() + req.target().size() + 11 + 2;  // line + final CRLF
+  for (const auto& f : req) n += f.name_string().size() + f.value().size() + 4;
+  return n;
+}
+
 // When the header limit is hit: 414 if the request line alone does not fit, 431 otherwise.
-api::Response header_limit_response(const beast::flat_buffer& buffer, size_t limit) {
+// Beast consumes the request line once it has parsed it, so a known method means it fitted.
+api::Response header_limit_response(const http::request_parser<http::string_body>& parser,
+                                    const beast::flat_buffer& buffer, size_t limit) {
   std::string_view data(static_cast<const char*>(buffer.data().data()), buffer.size());
-  size_t eol = data.find("\r\n");
-  if (eol == std::string_view::npos || eol >= limit) {
-    return api::error_response(make_error(err::kUriTooLong, limit));
-  }
-  return api::error_response(make_error(err::kHeadersTooLarge, limit));
+  const size_t eol = data.find("\r\n");
+  const auto& req = parser.get();
+  const bool parsed = !req.method_string().empty();
+  const size_t line_length = req.method_string().size() + req.target().size() + 11;  // "GET /x HTTP/1.1\r\n"
+  const bool line_fits = parsed ? line_length <= limit : (eol != std::string_view::npos && eol < limit);
+  return api::error_response(line_fits ? make_error(err::kHeadersTooLarge, limit) : make_error(err::kUriTooLong, limit));
 }
 
 awaitable<void> write_error_and_close(Conn& c, const api::Response& r) {
@@ -85,7 +95,14 @@ awaitable<void> serve(std::shared_ptr<Conn> conn, SessionEnv& env) {
   {
     boost::system::error_code ec;
     auto ep = c.stream.socket().remote_endpoint(ec);
-    if (!ec) remote_ip = ep.address().to_string();
+    if (!ec) {
+      // An IPv4 client on a dual-stack listener shows as ::ffff:a.b.c.d; allowlists see a.b.c.d.
+      auto addr = ep.address();
+      if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
+        addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+      }
+      remote_ip = addr.to_string();
+    }
   }
   beast::flat_buffer buffer(lim.max_header_bytes + lim.max_body_bytes + 16 * 1024);
   int pipelined = 0;
@@ -108,8 +125,10 @@ awaitable<void> serve(std::shared_ptr<Conn> conn, SessionEnv& env) {
     parser.body_limit(lim.max_body_bytes);
     c.stream.expires_after(lim.header_timeout);
     co_await http::async_read_header(c.stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+    // Beast's header_limit is not exact when the header arrives in one piece; count it ourselves.
+    if (!ec && header_size(parser.get()) > lim.max_header_bytes) ec = http::error::header_limit;
     if (ec == http::error::header_limit) {
-      co_await write_error_and_close(c, header_limit_response(buffer, lim.max_header_bytes));
+      co_await write_error_and_close(c, header_limit_response(parser, buffer, lim.max_header_bytes));
       break;
     }
     if (!ec && !parser.is_done()) {

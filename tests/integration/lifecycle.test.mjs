@@ -1,6 +1,7 @@
 // Process lifecycle: graceful SIGTERM, restart on the same data, file modes, the master key.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -58,6 +59,19 @@ forEachBackend('lifecycle', (backend) => {
       sock.destroy();
     }
   });
+
+  if (backend === 'postgres') {
+    test('the postgres backend keeps its data in the given database', async () => {
+      const s = track(await startServer({ backend }));
+      const email = uniqueEmail('in-pg');
+      await signup(s.url, email);
+      const tables = execFileSync('psql', [s.dbUrl, '-Atc',
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"], { encoding: 'utf8' }).trim();
+      assert.ok(Number(tables) > 0, `keygate created tables in ${s.dbUrl}: ${tables}`);
+      const dump = execFileSync('pg_dump', ['--data-only', s.dbUrl], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      assert.ok(dump.includes(email), `the new user's email is in the database ${s.dbUrl}`);
+    });
+  }
 
   if (backend === 'sqlite') {
     test('master.key and admin.sock are private (0600)', async () => {
