@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,7 +62,9 @@ class Accounts {
   // Two-factor authentication.
   Result<TotpSetup> totp_setup(int64_t user_id);
   Status totp_enable(int64_t user_id, const std::string& code);
-  Status totp_disable(int64_t user_id, const std::string& code);
+  // `also` runs inside the same transaction (the key service deactivates the user's keys there).
+  Status totp_disable(int64_t user_id, const std::string& code,
+                      const std::function<void(store::Db&)>& also = {});
   // A fresh code for an account with 2FA on; consumes the code. For actions that add power.
   Status check_totp(int64_t user_id, const std::string& code);
 

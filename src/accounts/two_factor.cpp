@@ -58,9 +58,10 @@ Status Accounts::totp_enable(int64_t user_id, const std::string& code) {
   });
 }
 
-Status Accounts::totp_disable(int64_t user_id, const std::string& code) {
+Status Accounts::totp_disable(int64_t user_id, const std::string& code, const std::function<void(Db&)>& also) {
   return store_.tx([&](Db& db) -> Status {
     if (auto s = verify_totp(db, user_id, code, TotpSlot::kActive); !s) return s;
+    if (also) also(db);
     db.exec("UPDATE users SET totp_enabled = 0, totp_sealed = NULL, updated_at = ? WHERE id = ?",
             {clock_.now_ms(), user_id});
     spdlog::info("event=2fa_disabled uid={}", user_id);

@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <ctime>
@@ -40,6 +41,18 @@ std::string user_table(const std::vector<accounts::User>& users) {
   }
   return out;
 }
+std::string key_table(const std::vector<keys::ApiKey>& list, int64_t now) {
+  std::string out = fmt::format("{:<64} {:<20} {:<11} {:<8} {:<30} {}\n", "API_KEY", "LABEL", "TYPE", "STATUS",
+                                "PERMISSIONS", "IPS");
+  for (const auto& k : list) {
+    std::string perms = fmt::format("{}", fmt::join(keys::permission_names(k.permissions), ","));
+    if (k.read_only) perms += " (read-only)";
+    std::string ips = k.allowlist.empty() ? "all" : fmt::format("{}", fmt::join(k.allowlist.to_strings(), ","));
+    out += fmt::format("{:<64} {:<20} {:<11} {:<8} {:<30} {}\n", k.api_key, k.label, keys::key_type_name(k.type),
+                       !k.active ? "INACTIVE" : k.expired(now) ? "EXPIRED" : "ACTIVE", perms, ips);
+  }
+  return out;
+}
 }  // namespace
 
 std::string AdminCommands::run(std::string_view request_json) {
@@ -69,6 +82,18 @@ std::string AdminCommands::run(std::string_view request_json) {
       auto s = acc.unlock(field(req, "email"));
       if (!s) return reply(false, s.error().msg);
       return reply(true, fmt::format("unlocked {}", field(req, "email")));
+    }
+    if (cmd == "key.list") {
+      auto user = acc.find_by_email(field(req, "email"));
+      if (!user) return reply(false, user.error().msg);
+      return reply(true, key_table(services_.keys.list(user->id), services_.clock.now_ms()));
+    }
+    if (cmd == "key.disable" || cmd == "key.delete") {
+      const std::string api_key = field(req, "apiKey");
+      auto s = cmd == "key.disable" ? services_.keys.admin_disable(api_key) : services_.keys.admin_delete(api_key);
+      if (!s) return reply(false, s.error().msg);
+      spdlog::info("event=admin_{} ", cmd == "key.disable" ? "key_disable" : "key_delete");
+      return reply(true, fmt::format("{} {}", cmd == "key.disable" ? "disabled" : "deleted", api_key));
     }
   } catch (const std::exception& e) {
     spdlog::error("event=admin_error cmd={} error=\"{}\"", cmd, e.what());

@@ -13,6 +13,8 @@ Api::Api(Services services) : services_(services) {
   add_public_routes(router_, services_);
   add_console_routes(router_, services_);
   add_health_routes(router_, services_);
+  add_key_routes(router_, services_);
+  add_signed_routes(router_, services_);
 }
 
 bool Api::blocking(const Request& request) const {
@@ -21,6 +23,15 @@ bool Api::blocking(const Request& request) const {
 }
 
 namespace {
+auth::Security auth_security(Security s) {
+  switch (s) {
+    case Security::kUserStream: return auth::Security::kUserStream;
+    case Security::kUserData: return auth::Security::kUserData;
+    case Security::kTrade: return auth::Security::kTrade;
+    default: return auth::Security::kNone;
+  }
+}
+
 std::string bearer_token(const Request& r) {
   std::string_view auth = r.header("authorization");
   constexpr std::string_view kPrefix = "Bearer ";
@@ -28,6 +39,39 @@ std::string bearer_token(const Request& r) {
   return std::string(auth.substr(kPrefix.size()));
 }
 }  // namespace
+
+std::string client_ip(const Request& request, const keys::IpAllowlist& trusted) {
+  if (trusted.empty() || !trusted.allows(request.remote_ip)) return request.remote_ip;
+  std::string_view xff = request.header("x-forwarded-for");
+  // Walk from the right: the nearest address not of a trusted proxy is the client.
+  while (!xff.empty()) {
+    size_t comma = xff.rfind(',');
+    std::string_view hop = comma == std::string_view::npos ? xff : xff.substr(comma + 1);
+    xff = comma == std::string_view::npos ? std::string_view{} : xff.substr(0, comma);
+    while (!hop.empty() && hop.front() == ' ') hop.remove_prefix(1);
+    while (!hop.empty() && hop.back() == ' ') hop.remove_suffix(1);
+    if (hop.empty()) continue;
+    if (!keys::IpRange::parse(hop)) return request.remote_ip;  // garbage: trust nothing
+    if (!trusted.allows(hop)) return std::string(hop);
+  }
+  return request.remote_ip;
+}
+
+// Key and signature checks (the gatekeeper), then the handler, then the access log.
+Response Api::run_signed(const Route& route, Context& ctx) {
+  auto params = parse_params(ctx.request.query, ctx.request.body);
+  if (!params) return error_response(params.error());
+  const std::string ip = client_ip(ctx.request, services_.trusted_proxies);
+  auth::SignedRequest signed_request{ctx.request.header("x-mbx-apikey"), ctx.request.query, ctx.request.body,
+                                     *params, ip, ctx.request.method, ctx.request.path};
+  auto passed = services_.gatekeeper.check(signed_request, auth_security(route.security), route.permission);
+  if (!passed) return error_response(passed.error());
+  ctx.key = passed->key;
+  ctx.params = &*params;
+  Response response = route.handler(ctx);
+  services_.gatekeeper.record(*ctx.key, signed_request, response.status);
+  return response;
+}
 
 Response Api::handle(const Request& request) {
   const auto started = std::chrono::steady_clock::now();
@@ -38,17 +82,26 @@ Response Api::handle(const Request& request) {
     response = error_response(make_error(m.path_known ? err::kMethodNotAllowed : err::kNotFound));
   } else {
     route_label = m.route->path;
-    Context ctx{request, std::nullopt, std::move(m.params)};
+    Context ctx{request, std::nullopt, std::move(m.params), nullptr, nullptr};
     try {
-      if (m.route->security == Security::kConsole) {
-        auto user = services_.accounts.authenticate(bearer_token(request));
-        if (!user) {
-          response = error_response(user.error());
-        } else {
-          ctx.user = std::move(*user);
-        }
+      switch (m.route->security) {
+        case Security::kNone:
+          response = m.route->handler(ctx);
+          break;
+        case Security::kConsole:
+          if (auto user = services_.accounts.authenticate(bearer_token(request)); !user) {
+            response = error_response(user.error());
+          } else {
+            ctx.user = std::move(*user);
+            response = m.route->handler(ctx);
+          }
+          break;
+        case Security::kUserStream:
+        case Security::kUserData:
+        case Security::kTrade:
+          response = run_signed(*m.route, ctx);
+          break;
       }
-      if (m.route->security == Security::kNone || ctx.user) response = m.route->handler(ctx);
     } catch (const store::StoreError& e) {
       spdlog::error("event=store_error route={} error=\"{}\"", route_label, e.what());
       response = error_response(make_error(err::kStorage));

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "accounts/accounts.hpp"
+#include "auth/gatekeeper.hpp"
+#include "keys/key_service.hpp"
 #include "api/http.hpp"
 #include "api/metrics.hpp"
 #include "api/router.hpp"
@@ -16,6 +18,10 @@ namespace kg::api {
 
 struct Services {
   accounts::Accounts& accounts;
+  keys::KeyService& keys;
+  keys::AccessLog& access_log;
+  auth::Gatekeeper& gatekeeper;
+  const keys::IpAllowlist& trusted_proxies;  // peers whose X-Forwarded-For is believed
   const Clock& clock;
   const ExchangeSpec& exchange;
   Metrics& metrics;
@@ -30,9 +36,12 @@ class Api {
   // inline on the network thread.
   bool blocking(const Request& request) const;
   Response handle(const Request& request);
+  const Router& router() const { return router_; }
   Metrics& metrics() { return services_.metrics; }
 
  private:
+  Response run_signed(const Route& route, Context& ctx);
+
   Services services_;
   Router router_;
 };
@@ -40,5 +49,10 @@ class Api {
 void add_public_routes(Router& router, const Services& services);
 void add_console_routes(Router& router, const Services& services);
 void add_health_routes(Router& router, const Services& services);
+void add_key_routes(Router& router, const Services& services);
+void add_signed_routes(Router& router, const Services& services);
+
+// The client's address: the peer, or the address a trusted proxy reports in X-Forwarded-For.
+std::string client_ip(const Request& request, const keys::IpAllowlist& trusted_proxies);
 
 }  // namespace kg::api

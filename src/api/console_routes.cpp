@@ -86,10 +86,17 @@ void add_console_routes(Router& router, const Services& s) {
                 return ok_or_error(acc.totp_enable(ctx.user->id, *code), {{"twoFactorEnabled", true}});
               }});
 
-  router.add({"POST", "/console/v1/2fa/disable", Security::kConsole, 1, true, [&acc](Context& ctx) {
+  // Turning 2FA off deactivates every API key of the account, in the same transaction.
+  router.add({"POST", "/console/v1/2fa/disable", Security::kConsole, 1, true,
+              [&acc, &keys = s.keys, &clock = s.clock](Context& ctx) {
                 auto code = code_field(ctx);
                 if (!code) return error_response(code.error());
-                return ok_or_error(acc.totp_disable(ctx.user->id, *code), {{"twoFactorEnabled", false}});
+                const int64_t uid = ctx.user->id;
+                auto status = acc.totp_disable(uid, *code, [&](store::Db& db) {
+                  keys::KeyService::deactivate_all_in(db, uid, clock.now_ms());
+                });
+                if (status) keys.reload_user(uid);
+                return ok_or_error(status, {{"twoFactorEnabled", false}});
               }});
 }
 

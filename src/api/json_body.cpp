@@ -34,6 +34,35 @@ Result<std::optional<std::string>> JsonBody::optional_string(std::string_view na
   return std::optional<std::string>(std::string(v->as_string()));
 }
 
+Result<std::optional<bool>> JsonBody::optional_bool(std::string_view name) const {
+  const auto* v = obj_.if_contains(name);
+  if (!v || v->is_null()) return std::optional<bool>{};
+  if (!v->is_bool()) return make_error(err::kBadParam, name);
+  return std::optional<bool>(v->as_bool());
+}
+
+Result<std::optional<int64_t>> JsonBody::optional_int64(std::string_view name) const {
+  const auto* v = obj_.if_contains(name);
+  if (!v || v->is_null()) return std::optional<int64_t>{};
+  if (v->is_int64()) return std::optional<int64_t>(v->as_int64());
+  if (v->is_uint64() && v->as_uint64() <= static_cast<uint64_t>(INT64_MAX)) {
+    return std::optional<int64_t>(static_cast<int64_t>(v->as_uint64()));
+  }
+  return make_error(err::kBadParam, name);
+}
+
+Result<std::optional<std::vector<std::string>>> JsonBody::optional_strings(std::string_view name) const {
+  const auto* v = obj_.if_contains(name);
+  if (!v || v->is_null()) return std::optional<std::vector<std::string>>{};
+  if (!v->is_array()) return make_error(err::kBadParam, name);
+  std::vector<std::string> out;
+  for (const auto& item : v->as_array()) {
+    if (!item.is_string()) return make_error(err::kBadParam, name);
+    out.emplace_back(item.as_string());
+  }
+  return std::optional<std::vector<std::string>>(std::move(out));
+}
+
 Response json_response(const boost::json::value& value, int status) {
   Response r;
   r.status = status;

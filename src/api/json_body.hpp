@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/http.hpp"
 #include "common/result.hpp"
@@ -22,6 +23,9 @@ class JsonBody {
 
   Result<std::string> required_string(std::string_view name) const;
   Result<std::optional<std::string>> optional_string(std::string_view name) const;
+  Result<std::optional<bool>> optional_bool(std::string_view name) const;
+  Result<std::optional<int64_t>> optional_int64(std::string_view name) const;
+  Result<std::optional<std::vector<std::string>>> optional_strings(std::string_view name) const;
 
  private:
   explicit JsonBody(boost::json::object obj) : obj_(std::move(obj)) {}

@@ -4,6 +4,7 @@
 // re-check authentication.
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,29 +13,42 @@
 
 #include "accounts/accounts.hpp"
 #include "api/http.hpp"
+#include "common/query.hpp"
+#include "keys/api_key.hpp"
 
 namespace kg::api {
 
 enum class Security {
-  kNone,     // public
-  kConsole,  // a console session (Authorization: Bearer <token>)
+  kNone,        // public
+  kConsole,     // a console session (Authorization: Bearer <token>)
+  kUserStream,  // Binance USER_STREAM: API key only
+  kUserData,    // Binance USER_DATA: API key + signature
+  kTrade,       // Binance TRADE: API key + signature
 };
 
 struct Context {
   const Request& request;
   std::optional<accounts::User> user;  // set for kConsole routes
   std::vector<std::string> path_params;
+  std::shared_ptr<const keys::KeyEntry> key;  // set for signed and key-only routes
+  const Params* params = nullptr;             // set for signed and key-only routes
 };
 
 using Handler = std::function<Response(Context&)>;
 
 struct Route {
+  Route(std::string method_, std::string path_, Security security_, int weight_, bool blocking_, Handler handler_,
+        std::optional<keys::Permission> permission_ = std::nullopt)
+      : method(std::move(method_)), path(std::move(path_)), security(security_), weight(weight_),
+        blocking(blocking_), handler(std::move(handler_)), permission(permission_) {}
+
   std::string method;
   std::string path;  // segments in braces match any one segment: /console/v1/keys/{apiKey}
   Security security = Security::kNone;
   int weight = 1;
   bool blocking = false;
   Handler handler;
+  std::optional<keys::Permission> permission;  // what the key must be allowed to do
 };
 
 class Router {

@@ -67,6 +67,16 @@ int main(int argc, char** argv) {
   auto* unlock = user->add_subcommand("unlock", "Lift login and 2FA lockouts")->fallthrough();
   unlock->add_option("--email", email, "Email address")->required();
 
+  std::string api_key;
+  auto* key = admin->add_subcommand("key", "Manage API keys")->fallthrough();
+  key->require_subcommand(1);
+  auto* key_list = key->add_subcommand("list", "List a user's API keys")->fallthrough();
+  key_list->add_option("--email", email, "Email address of the owner")->required();
+  auto* key_disable = key->add_subcommand("disable", "Deactivate an API key")->fallthrough();
+  key_disable->add_option("key", api_key, "The API key")->required();
+  auto* key_delete = key->add_subcommand("delete", "Delete an API key")->fallthrough();
+  key_delete->add_option("key", api_key, "The API key")->required();
+
   CLI11_PARSE(app, argc, argv);
 
   if (serve->parsed()) {
@@ -82,5 +92,8 @@ int main(int argc, char** argv) {
   if (list->parsed()) return run_admin(data_dir, {{"cmd", "user.list"}});
   if (set->parsed()) return run_admin(data_dir, {{"cmd", "user.set"}, {"email", email}, {"apiAccess", api_access}});
   if (unlock->parsed()) return run_admin(data_dir, {{"cmd", "user.unlock"}, {"email", email}});
+  if (key_list->parsed()) return run_admin(data_dir, {{"cmd", "key.list"}, {"email", email}});
+  if (key_disable->parsed()) return run_admin(data_dir, {{"cmd", "key.disable"}, {"apiKey", api_key}});
+  if (key_delete->parsed()) return run_admin(data_dir, {{"cmd", "key.delete"}, {"apiKey", api_key}});
   return 1;
 }

@@ -12,6 +12,10 @@
 #include "accounts/accounts.hpp"
 #include "api/admin_commands.hpp"
 #include "api/api.hpp"
+#include "auth/gatekeeper.hpp"
+#include "keys/access_log.hpp"
+#include "keys/key_index.hpp"
+#include "keys/key_service.hpp"
 #include "crypto/sealer.hpp"
 #include "net/server.hpp"
 #include "server/config.hpp"
@@ -51,6 +55,25 @@ void check_master_key(store::Store& store, const crypto::Sealer& sealer) {
   });
 }
 
+keys::IpAllowlist parse_trusted_proxies(const std::string& text) {
+  std::vector<keys::IpRange> ranges;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t comma = text.find(',', pos);
+    if (comma == std::string::npos) comma = text.size();
+    std::string item = text.substr(pos, comma - pos);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (!item.empty()) {
+      auto r = keys::IpRange::parse(item);
+      if (!r) throw std::runtime_error("http.trusted_proxies: '" + item + "' is not an address or CIDR range");
+      ranges.push_back(*r);
+    }
+    pos = comma + 1;
+  }
+  return keys::IpAllowlist(std::move(ranges));
+}
+
 std::pair<std::string, uint16_t> split_listen(const std::string& listen) {
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) throw std::runtime_error("listen must be HOST:PORT, got " + listen);
@@ -81,9 +104,19 @@ int run(const ServeOptions& options) {
   if (config.demo) add_demo_markets(config.exchange);
   SystemClock clock;
   accounts::Accounts accounts(store, sealer, clock, config.accounts);
+  keys::KeyIndex key_index;
+  keys::AccessLog access_log(store, clock);
+  keys::KeyService key_service(store, sealer, clock, key_index, config.keys,
+                               [&accounts](int64_t uid, const std::string& code) { return accounts.check_totp(uid, code); });
+  const size_t loaded = key_service.load();
+  spdlog::info("event=keys_loaded count={}", loaded);
+  auth::Gatekeeper gatekeeper(key_index, access_log, clock);
+  const keys::IpAllowlist trusted_proxies = parse_trusted_proxies(config.trusted_proxies);
+
   api::Metrics metrics;
   std::atomic<bool> ready{false};
-  api::Services services{accounts, clock, config.exchange, metrics, ready};
+  api::Services services{accounts, key_service, access_log, gatekeeper, trusted_proxies,
+                         clock, config.exchange, metrics, ready};
   api::Api api(services);
   api::AdminCommands admin(services);
 

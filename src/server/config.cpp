@@ -43,6 +43,13 @@ Setting number(std::string name, std::function<Int&(Config&)> field, int64_t min
           }};
 }
 
+Setting flag(std::string name, std::function<bool&(Config&)> field) {
+  return {std::move(name), [field](Config& c, const std::string& n, const std::string& v) {
+            if (v != "true" && v != "false") throw std::runtime_error("setting " + n + ": expected true or false, got '" + v + "'");
+            field(c) = v == "true";
+          }};
+}
+
 Setting millis(std::string name, std::function<std::chrono::milliseconds&(Config&)> field) {
   return {std::move(name), [field](Config& c, const std::string& n, const std::string& v) {
             field(c) = std::chrono::milliseconds(to_int(n, v, 1, 86'400'000));
@@ -70,6 +77,12 @@ const std::vector<Setting>& settings() {
       number<int>("accounts.login_max_failures", [](Config& c) -> int& { return c.accounts.login_max_failures; }, 1, 1000),
       number<int64_t>("accounts.login_window_seconds", [](Config& c) -> int64_t& { return c.accounts.login_window_s; }, 1, kDay),
       number<int64_t>("accounts.login_lock_seconds", [](Config& c) -> int64_t& { return c.accounts.login_lock_s; }, 1, kDay),
+      number<int>("keys.max_per_user", [](Config& c) -> int& { return c.keys.max_keys_per_user; }, 1, 1000),
+      number<int>("keys.max_ip_entries", [](Config& c) -> int& { return c.keys.max_ip_entries; }, 1, 1000),
+      number<int64_t>("keys.trade_without_allowlist_seconds",
+                      [](Config& c) -> int64_t& { return c.keys.trade_without_allowlist_s; }, 0, 3650 * kDay),
+      flag("keys.withdraw_requires_allowlist", [](Config& c) -> bool& { return c.keys.withdraw_requires_allowlist; }),
+      text("http.trusted_proxies", &Config::trusted_proxies),
       number<int>("accounts.totp_max_failures", [](Config& c) -> int& { return c.accounts.totp_max_failures; }, 1, 1000),
       number<int64_t>("accounts.totp_window_seconds", [](Config& c) -> int64_t& { return c.accounts.totp_window_s; }, 1, kDay),
       number<int64_t>("accounts.totp_lock_seconds", [](Config& c) -> int64_t& { return c.accounts.totp_lock_s; }, 1, kDay),

@@ -6,6 +6,7 @@
 
 #include "accounts/accounts.hpp"
 #include "common/market.hpp"
+#include "keys/key_service.hpp"
 #include "net/server.hpp"
 
 namespace kg::server {
@@ -20,6 +21,8 @@ struct Config {
   int io_threads = 2;
   int worker_threads = 4;
   accounts::AccountsConfig accounts;
+  keys::KeyPolicy keys;
+  std::string trusted_proxies;  // comma-separated addresses and CIDR ranges
   ExchangeSpec exchange;
 };
 

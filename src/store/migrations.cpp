@@ -40,6 +40,42 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_user ON sessions(user_id);
 )sql"},
+      {2, "API keys and their access log", R"sql(
+CREATE TABLE api_keys (
+  id {{ID}},
+  api_key TEXT NOT NULL UNIQUE,
+  user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  label TEXT NOT NULL,
+  key_type TEXT NOT NULL,
+  permissions INTEGER NOT NULL,
+  read_only INTEGER NOT NULL,
+  ip_allowlist TEXT NOT NULL,
+  active INTEGER NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  trade_expires_at BIGINT NOT NULL,
+  secret_sealed TEXT,
+  public_key TEXT,
+  previous_secret_sealed TEXT,
+  previous_secret_until BIGINT NOT NULL DEFAULT 0,
+  last_used_at BIGINT NOT NULL DEFAULT 0,
+  last_used_ip TEXT NOT NULL DEFAULT '',
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX api_keys_user ON api_keys(user_id);
+CREATE TABLE key_access_log (
+  id {{ID}},
+  key_id BIGINT NOT NULL REFERENCES api_keys(id) ON DELETE CASCADE,
+  at BIGINT NOT NULL,
+  ip TEXT NOT NULL,
+  method TEXT NOT NULL,
+  path TEXT NOT NULL,
+  ok INTEGER NOT NULL,
+  status INTEGER NOT NULL,
+  reason TEXT NOT NULL
+);
+CREATE INDEX key_access_log_key ON key_access_log(key_id, id);
+)sql"},
   };
   return kAll;
 }

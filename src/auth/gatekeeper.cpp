@@ -1,0 +1,101 @@
+#include "auth/gatekeeper.hpp"
+
+#include "auth/timestamp.hpp"
+#include "keys/key_service.hpp"
+#include "crypto/encoding.hpp"
+
+namespace kg::auth {
+
+using keys::KeyEntry;
+using keys::KeyType;
+using keys::Permission;
+
+namespace {
+// Withdrawals and transfers answer a missing permission with -1002, the rest with -2015.
+Error missing_permission(Permission p) {
+  if (p == Permission::kWithdraw || p == Permission::kTransfer) return make_error(err::kUnauthorized);
+  return make_error(err::kApiKeyRejected);
+}
+
+// Ed25519 and RSA signatures are base64; a client that forgot to percent-encode them had its
+// '+' turned into ' ' by form decoding, which we undo.
+std::optional<std::string> decode_base64_signature(std::string text) {
+  for (char& c : text) {
+    if (c == ' ') c = '+';
+  }
+  return crypto::from_base64(text);
+}
+}  // namespace
+
+Error Gatekeeper::refuse(const KeyEntry* key, const SignedRequest& r, Error error, std::string reason) {
+  if (key) {
+    log_.record(*key, {0, 0, std::string(r.ip), std::string(r.method), std::string(r.path), false, error.http,
+                       std::move(reason)});
+  }
+  return error;
+}
+
+void Gatekeeper::record(const KeyEntry& key, const SignedRequest& r, int status) {
+  const bool ok = status < 400;
+  log_.record(key, {0, 0, std::string(r.ip), std::string(r.method), std::string(r.path), ok, status,
+                    ok ? std::string() : "request failed with HTTP " + std::to_string(status)});
+}
+
+bool Gatekeeper::signature_valid(const KeyEntry& key, std::string_view payload, const std::string& signature,
+                                 int64_t now_ms) const {
+  switch (key.key.type) {
+    case KeyType::kHmacSha256:
+      if (key.hmac && key.hmac->verify_hex(payload, signature)) return true;
+      return key.previous_hmac && now_ms < key.previous_until && key.previous_hmac->verify_hex(payload, signature);
+    case KeyType::kEd25519: {
+      auto raw = decode_base64_signature(signature);
+      return raw && key.ed25519 && key.ed25519->verify(payload, *raw);
+    }
+    case KeyType::kRsa: {
+      auto raw = decode_base64_signature(signature);
+      return raw && key.rsa && key.rsa->verify(payload, *raw);
+    }
+  }
+  return false;
+}
+
+Result<Authorised> Gatekeeper::check(const SignedRequest& r, Security security, std::optional<Permission> required) {
+  if (!keys::valid_api_key_format(r.api_key)) return make_error(err::kApiKeyFormat);
+  auto entry = index_.find(r.api_key);
+  if (!entry) return make_error(err::kApiKeyRejected);
+  const KeyEntry& key = *entry;
+  const int64_t now = clock_.now_ms();
+
+  if (!key.key.active) return refuse(&key, r, make_error(err::kApiKeyRejected), "key is inactive");
+  if (key.key.expired(now)) return refuse(&key, r, make_error(err::kApiKeyRejected), "key has expired");
+  if (!key.key.allowlist.empty() && !key.key.allowlist.allows(r.ip)) {
+    return refuse(&key, r, make_error(err::kApiKeyRejected), "IP " + std::string(r.ip) + " is not in the allowlist");
+  }
+
+  if (security == Security::kUserData || security == Security::kTrade) {
+    auto window = check_timestamp(r.params.get("timestamp"), r.params.get("recvWindow"), now);
+    if (!window) return refuse(&key, r, window.error(), "timestamp: " + window.error().msg);
+    const std::string* signature = r.params.get("signature");
+    if (!signature || signature->empty()) {
+      return refuse(&key, r, make_error(err::kBadParam, "signature"), "no signature");
+    }
+    if (!signature_valid(key, signature_payload(r.query, r.body), *signature, now)) {
+      return refuse(&key, r, make_error(err::kBadSignature), "signature is not valid");
+    }
+    if (!replay_.first_use(key.key.api_key, *signature, window->expires_at_ms, now)) {
+      return refuse(&key, r, make_error(err::kReplayedSignature), "signature was already used (replay)");
+    }
+  }
+
+  if (required && !keys::has(key.key.effective_permissions(now), *required)) {
+    std::string reason = "key lacks the " + std::string(keys::permission_name(*required)) + " permission";
+    if (key.key.read_only && keys::has(key.key.permissions, *required)) reason += " (read-only)";
+    if (*required == Permission::kTrade && key.key.trade_expires_at != 0 && now >= key.key.trade_expires_at) {
+      reason = "TRADE lapsed: the key has no IP allowlist";
+    }
+    return refuse(&key, r, missing_permission(*required), std::move(reason));
+  }
+  return Authorised{entry};
+}
+
+}  // namespace kg::auth

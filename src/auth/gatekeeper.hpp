@@ -1,0 +1,63 @@
+#pragma once
+// The one place a signed request is authenticated and authorised, before any handler runs.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "auth/replay_guard.hpp"
+#include "common/clock.hpp"
+#include "common/query.hpp"
+#include "common/result.hpp"
+#include "keys/access_log.hpp"
+#include "keys/key_index.hpp"
+
+namespace kg::auth {
+
+// Binance's security types.
+enum class Security {
+  kNone,        // public
+  kUserStream,  // API key only
+  kUserData,    // API key + signature
+  kTrade,       // API key + signature
+};
+
+struct SignedRequest {
+  std::string_view api_key;  // X-MBX-APIKEY
+  std::string_view query;    // raw
+  std::string_view body;     // raw
+  const Params& params;      // parsed, merged
+  std::string_view ip;       // the client, after trusted-proxy handling
+  std::string_view method;
+  std::string_view path;
+};
+
+struct Authorised {
+  std::shared_ptr<const keys::KeyEntry> key;
+};
+
+class Gatekeeper {
+ public:
+  Gatekeeper(const keys::KeyIndex& index, keys::AccessLog& log, const Clock& clock)
+      : index_(index), log_(log), clock_(clock) {}
+
+  // `required` is the route's permission, if it has one.
+  Result<Authorised> check(const SignedRequest& request, Security security,
+                           std::optional<keys::Permission> required);
+
+  // After the handler ran: records the outcome in the key's access log.
+  void record(const keys::KeyEntry& key, const SignedRequest& request, int status);
+
+ private:
+  Error refuse(const keys::KeyEntry* key, const SignedRequest& request, Error error, std::string reason);
+  bool signature_valid(const keys::KeyEntry& key, std::string_view payload, const std::string& signature,
+                       int64_t now_ms) const;
+
+  const keys::KeyIndex& index_;
+  keys::AccessLog& log_;
+  const Clock& clock_;
+  ReplayGuard replay_;
+};
+
+}  // namespace kg::auth

@@ -1,0 +1,32 @@
+#include "auth/timestamp.hpp"
+
+#include <charconv>
+
+#include "common/decimal.hpp"
+
+namespace kg::auth {
+
+Result<Window> check_timestamp(const std::string* timestamp, const std::string* recv_window, int64_t now_ms) {
+  if (!timestamp || timestamp->empty()) return make_error(err::kBadParam, "timestamp");
+  int64_t ts = 0;
+  auto [end, ec] = std::from_chars(timestamp->data(), timestamp->data() + timestamp->size(), ts);
+  if (ec != std::errc() || end != timestamp->data() + timestamp->size() || ts <= 0) {
+    return make_error(err::kBadParam, "timestamp");
+  }
+  // 16 digits and more is microseconds (milliseconds have 13 digits until the year 2286).
+  const int64_t ts_us = ts >= 1'000'000'000'000'000 ? ts : ts * 1000;
+
+  int64_t window_us = kDefaultRecvWindowMs * 1000;
+  if (recv_window) {
+    auto units = parse_decimal(*recv_window, 3);  // milliseconds with 3 decimals = microseconds
+    if (!units || *units <= 0) return make_error(err::kBadParam, "recvWindow");
+    if (*units > kMaxRecvWindowMs * 1000) return make_error(err::kBadRecvWindow);
+    window_us = *units;
+  }
+  const int64_t now_us = now_ms * 1000;
+  if (ts_us >= now_us + 1'000'000) return make_error(err::kTimestampAhead);
+  if (now_us - ts_us > window_us) return make_error(err::kTimestampOld);
+  return Window{ts_us, window_us, (ts_us + window_us) / 1000 + 1};
+}
+
+}  // namespace kg::auth

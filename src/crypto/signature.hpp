@@ -1,0 +1,58 @@
+#pragma once
+// Verifying request signatures: HMAC-SHA256 with a pre-keyed MAC context (keyed once per API key,
+// not per request), Ed25519 with libsodium, RSA PKCS#1 v1.5 SHA-256 with OpenSSL. Each object is
+// immutable after construction and safe to use from many threads at once.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace kg::crypto {
+
+class HmacSha256Key {
+ public:
+  explicit HmacSha256Key(std::string_view secret);
+  ~HmacSha256Key();
+  HmacSha256Key(const HmacSha256Key&) = delete;
+  HmacSha256Key& operator=(const HmacSha256Key&) = delete;
+
+  // Raw 32-byte MAC.
+  std::string mac(std::string_view payload) const;
+  std::string sign_hex(std::string_view payload) const;
+  // Hex signature, either case, compared in constant time.
+  bool verify_hex(std::string_view payload, std::string_view hex_signature) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+class Ed25519PublicKey {
+ public:
+  // A PEM "PUBLIC KEY" (SubjectPublicKeyInfo) holding an Ed25519 key.
+  static std::optional<Ed25519PublicKey> from_pem(std::string_view pem);
+  bool verify(std::string_view payload, std::string_view signature) const;  // raw 64 bytes
+  const std::string& raw() const { return raw_; }
+
+ private:
+  std::string raw_;  // 32 bytes
+};
+
+class RsaPublicKey {
+ public:
+  // A PEM "PUBLIC KEY" holding an RSA key of 2048 or 4096 bits.
+  static std::optional<RsaPublicKey> from_pem(std::string_view pem);
+  ~RsaPublicKey();
+  RsaPublicKey(RsaPublicKey&&) noexcept;
+  RsaPublicKey& operator=(RsaPublicKey&&) noexcept;
+  bool verify(std::string_view payload, std::string_view signature) const;  // raw bytes
+  int bits() const { return bits_; }
+
+ private:
+  RsaPublicKey() = default;
+  void* pkey_ = nullptr;  // EVP_PKEY*
+  int bits_ = 0;
+};
+
+}  // namespace kg::crypto

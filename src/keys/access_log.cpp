@@ -1,0 +1,96 @@
+#include "keys/access_log.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <unordered_map>
+
+namespace kg::keys {
+
+AccessLog::AccessLog(store::Store& store, const Clock& clock, size_t retention)
+    : store_(store), clock_(clock), retention_(retention), thread_([this] { run(); }) {}
+
+AccessLog::~AccessLog() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+  flush();
+}
+
+void AccessLog::record(const KeyEntry& key, AccessEntry entry) {
+  entry.key_id = key.key.id;
+  if (entry.at == 0) entry.at = clock_.now_ms();
+  if (entry.ok && key.usage) {
+    key.usage->last_used_at.store(entry.at, std::memory_order_relaxed);
+    std::lock_guard lock(key.usage->mu);
+    key.usage->last_used_ip = entry.ip;
+  }
+  std::lock_guard lock(mu_);
+  if (entry.ok) usage_.push_back({entry.key_id, entry.at, entry.ip});
+  pending_.push_back(std::move(entry));
+}
+
+void AccessLog::run() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+    lock.unlock();
+    try {
+      flush();
+    } catch (const std::exception& e) {
+      spdlog::error("event=access_log_flush_failed error=\"{}\"", e.what());
+    }
+    lock.lock();
+  }
+}
+
+void AccessLog::flush() {
+  std::lock_guard flush_lock(flush_mu_);
+  std::vector<AccessEntry> batch;
+  std::vector<Usage> usage;
+  {
+    std::lock_guard lock(mu_);
+    batch.swap(pending_);
+    usage.swap(usage_);
+  }
+  if (batch.empty()) return;
+  std::unordered_map<int64_t, Usage> last;
+  for (auto& u : usage) last[u.key_id] = u;
+  std::unordered_map<int64_t, size_t> per_key;
+  for (const auto& e : batch) ++per_key[e.key_id];
+  store_.tx([&](store::Db& db) {
+    for (const auto& e : batch) {
+      // A key deleted meanwhile takes its log with it.
+      db.exec("INSERT INTO key_access_log (key_id, at, ip, method, path, ok, status, reason) "
+              "SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = ?)",
+              {e.key_id, e.at, e.ip, e.method, e.path, int64_t{e.ok ? 1 : 0}, int64_t{e.status}, e.reason, e.key_id});
+    }
+    for (const auto& [key_id, u] : last) {
+      db.exec("UPDATE api_keys SET last_used_at = ?, last_used_ip = ? WHERE id = ? AND last_used_at < ?",
+              {u.at, u.ip, key_id, u.at});
+    }
+    for (const auto& [key_id, n] : per_key) {
+      db.exec("DELETE FROM key_access_log WHERE key_id = ? AND id <= (SELECT id FROM key_access_log "
+              "WHERE key_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+              {key_id, key_id, static_cast<int64_t>(retention_)});
+    }
+  });
+}
+
+std::vector<AccessEntry> AccessLog::recent(int64_t key_id, size_t limit) {
+  flush();
+  return store_.tx([&](store::Db& db) {
+    std::vector<AccessEntry> out;
+    for (const auto& r : db.query("SELECT key_id, at, ip, method, path, ok, status, reason FROM key_access_log "
+                                  "WHERE key_id = ? ORDER BY id DESC LIMIT ?",
+                                  {key_id, static_cast<int64_t>(limit)})) {
+      out.push_back({r.int64(0), r.int64(1), r.text(2), r.text(3), r.text(4), r.boolean(5),
+                     static_cast<int>(r.int64(6)), r.text(7)});
+    }
+    return out;
+  });
+}
+
+}  // namespace kg::keys

@@ -1,0 +1,65 @@
+#pragma once
+// The per-key access log: every signed request made with a key, accepted or refused, with the
+// exact reason a refusal had (the wire answer stays Binance's vague -2015; the owner sees why).
+// Requests only append to memory; a background thread writes batches to the store once a
+// second, keeps the newest `retention` entries per key and records each key's last use.
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "keys/api_key.hpp"
+#include "store/store.hpp"
+
+namespace kg::keys {
+
+struct AccessEntry {
+  int64_t key_id = 0;
+  int64_t at = 0;
+  std::string ip;
+  std::string method;
+  std::string path;
+  bool ok = false;
+  int status = 200;
+  std::string reason;  // empty when accepted
+};
+
+class AccessLog {
+ public:
+  AccessLog(store::Store& store, const Clock& clock, size_t retention = 1000);
+  ~AccessLog();
+  AccessLog(const AccessLog&) = delete;
+  AccessLog& operator=(const AccessLog&) = delete;
+
+  void record(const KeyEntry& key, AccessEntry entry);
+  // Writes what is pending now (also called by the background thread).
+  void flush();
+  // Newest first.
+  std::vector<AccessEntry> recent(int64_t key_id, size_t limit);
+
+ private:
+  void run();
+
+  store::Store& store_;
+  const Clock& clock_;
+  size_t retention_;
+  std::mutex mu_;
+  std::vector<AccessEntry> pending_;
+  struct Usage {
+    int64_t key_id;
+    int64_t at;
+    std::string ip;
+  };
+  std::vector<Usage> usage_;
+  std::mutex flush_mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace kg::keys

@@ -1,0 +1,58 @@
+#pragma once
+// An API key as stored, and its in-memory form with pre-keyed verifiers.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "crypto/signature.hpp"
+#include "keys/ip_allowlist.hpp"
+#include "keys/permissions.hpp"
+
+namespace kg::keys {
+
+struct ApiKey {
+  int64_t id = 0;
+  int64_t user_id = 0;
+  std::string api_key;  // public identifier, 64 characters
+  std::string label;
+  KeyType type = KeyType::kHmacSha256;
+  PermissionSet permissions = 0;
+  bool read_only = false;
+  IpAllowlist allowlist;  // empty: all IPs allowed
+  bool active = true;
+  int64_t created_at = 0;
+  int64_t expires_at = 0;        // 0: never
+  int64_t trade_expires_at = 0;  // 0: TRADE does not lapse
+  std::string public_key;        // PEM, for Ed25519 and RSA keys
+  int64_t last_used_at = 0;
+  std::string last_used_ip;
+
+  bool expired(int64_t now_ms) const { return expires_at != 0 && now_ms >= expires_at; }
+  // What the key may do right now: read-only leaves only READ; TRADE lapses.
+  PermissionSet effective_permissions(int64_t now_ms) const;
+};
+
+// Last use, updated on every request without a store write; flushed by the access log.
+struct KeyUsage {
+  std::atomic<int64_t> last_used_at{0};
+  std::mutex mu;
+  std::string last_used_ip;
+};
+
+// The index's view of a key: immutable once built; a change builds a new entry.
+struct KeyEntry {
+  ApiKey key;
+  // Verifiers are shared between an entry and the entries that replace it.
+  std::shared_ptr<const crypto::HmacSha256Key> hmac;
+  std::shared_ptr<const crypto::HmacSha256Key> previous_hmac;  // during a rotation's grace period
+  int64_t previous_until = 0;
+  std::shared_ptr<const crypto::Ed25519PublicKey> ed25519;
+  std::shared_ptr<const crypto::RsaPublicKey> rsa;
+  std::shared_ptr<KeyUsage> usage;
+};
+
+}  // namespace kg::keys

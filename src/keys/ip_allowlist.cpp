@@ -1,0 +1,92 @@
+#include "keys/ip_allowlist.hpp"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <cstring>
+
+namespace kg::keys {
+
+namespace {
+constexpr unsigned char kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+// Parses an address with no prefix; a mapped IPv6 address becomes IPv4.
+std::optional<IpRange> parse_address(const std::string& text) {
+  IpRange r;
+  if (inet_pton(AF_INET, text.c_str(), r.addr.data()) == 1) {
+    r.v4 = true;
+    r.prefix = 32;
+    return r;
+  }
+  if (inet_pton(AF_INET6, text.c_str(), r.addr.data()) == 1) {
+    if (std::memcmp(r.addr.data(), kMappedPrefix, 12) == 0) {
+      std::memmove(r.addr.data(), r.addr.data() + 12, 4);
+      std::memset(r.addr.data() + 4, 0, 12);
+      r.v4 = true;
+      r.prefix = 32;
+      return r;
+    }
+    r.v4 = false;
+    r.prefix = 128;
+    return r;
+  }
+  return std::nullopt;
+}
+
+bool prefix_equal(const std::array<unsigned char, 16>& a, const std::array<unsigned char, 16>& b, int prefix) {
+  int full = prefix / 8;
+  if (std::memcmp(a.data(), b.data(), static_cast<size_t>(full)) != 0) return false;
+  int rest = prefix % 8;
+  if (rest == 0) return true;
+  unsigned char mask = static_cast<unsigned char>(0xff << (8 - rest));
+  return (a[static_cast<size_t>(full)] & mask) == (b[static_cast<size_t>(full)] & mask);
+}
+}  // namespace
+
+std::optional<IpRange> IpRange::parse(std::string_view text) {
+  size_t slash = text.find('/');
+  auto r = parse_address(std::string(text.substr(0, slash)));
+  if (!r) return std::nullopt;
+  if (slash == std::string_view::npos) return r;
+  std::string_view p = text.substr(slash + 1);
+  int prefix = -1;
+  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), prefix);
+  const int max = r->v4 ? 32 : 128;
+  if (p.empty() || ec != std::errc() || end != p.data() + p.size() || prefix < 0 || prefix > max) return std::nullopt;
+  // A range written with host bits set (10.0.0.1/8) is refused: it is almost always a typo.
+  IpRange network = *r;
+  network.prefix = prefix;
+  for (int bit = prefix; bit < max; ++bit) {
+    if (network.addr[static_cast<size_t>(bit / 8)] & (0x80 >> (bit % 8))) return std::nullopt;
+  }
+  return network;
+}
+
+bool IpRange::contains(const IpRange& single) const {
+  return v4 == single.v4 && prefix_equal(addr, single.addr, prefix);
+}
+
+std::string IpRange::to_string() const {
+  char buf[INET6_ADDRSTRLEN] = {};
+  inet_ntop(v4 ? AF_INET : AF_INET6, addr.data(), buf, sizeof buf);
+  std::string out = buf;
+  if (prefix != (v4 ? 32 : 128)) out += "/" + std::to_string(prefix);
+  return out;
+}
+
+bool IpAllowlist::allows(std::string_view ip) const {
+  auto addr = parse_address(std::string(ip));
+  if (!addr) return false;
+  for (const auto& r : ranges_) {
+    if (r.contains(*addr)) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> IpAllowlist::to_strings() const {
+  std::vector<std::string> out;
+  for (const auto& r : ranges_) out.push_back(r.to_string());
+  return out;
+}
+
+}  // namespace kg::keys

@@ -1,0 +1,36 @@
+#pragma once
+// IP allowlists: IPv4 and IPv6 addresses and CIDR ranges. An IPv4-mapped IPv6 address
+// (::ffff:1.2.3.4) is treated as the IPv4 address it carries, in lists and in requests.
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kg::keys {
+
+struct IpRange {
+  std::array<unsigned char, 16> addr{};  // IPv4 in the first 4 bytes
+  int prefix = 0;
+  bool v4 = true;
+
+  static std::optional<IpRange> parse(std::string_view text);
+  bool contains(const IpRange& single) const;  // `single` is a full-length address
+  std::string to_string() const;
+};
+
+class IpAllowlist {
+ public:
+  IpAllowlist() = default;
+  explicit IpAllowlist(std::vector<IpRange> ranges) : ranges_(std::move(ranges)) {}
+  bool allows(std::string_view ip) const;
+  bool empty() const { return ranges_.empty(); }
+  const std::vector<IpRange>& ranges() const { return ranges_; }
+  std::vector<std::string> to_strings() const;
+
+ private:
+  std::vector<IpRange> ranges_;
+};
+
+}  // namespace kg::keys
