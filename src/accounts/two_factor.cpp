@@ -23,15 +23,16 @@ std::string pending_context(int64_t user_id) { return "totp-pending:" + std::to_
 Result<TotpSetup> Accounts::totp_setup(int64_t user_id) {
   const std::string seed = crypto::random_bytes(kSeedBytes);
   const std::string sealed = sealer_.seal(seed, pending_context(user_id));
-  auto email = store_.tx([&](Db& db) -> std::optional<std::string> {
+  auto email = store_.tx([&](Db& db) -> Result<std::string> {
     auto row = db.query_one(std::string("SELECT email, totp_enabled FROM users WHERE id = ?") + for_update(db),
                             {user_id});
-    if (!row || row->boolean(1)) return std::nullopt;
+    if (!row) return make_error(err::kUnauthenticated);
+    if (row->boolean(1)) return make_error(err::kTotpAlreadyEnabled);
     db.exec("UPDATE users SET totp_pending_sealed = ?, updated_at = ? WHERE id = ?",
             {sealed, clock_.now_ms(), user_id});
     return row->text(0);
   });
-  if (!email) return make_error(err::kTotpAlreadyEnabled);
+  if (!email) return email.error();
   TotpSetup setup;
   setup.secret_base32 = crypto::to_base32(seed);
   setup.otpauth_uri = crypto::totp_uri(config_.issuer, *email, setup.secret_base32);
@@ -92,8 +93,11 @@ Status Accounts::verify_totp(Db& db, int64_t user_id, const std::string& code, T
   auto seed = sealer_.unseal(row->text(seed_col), pending ? pending_context(user_id) : active_context(user_id));
   if (!seed) throw std::runtime_error("TOTP seed does not unseal under the master key");
 
+  // Codes of a new seed were never used; for the active seed, only a later step than the last
+  // accepted one is accepted (RFC 6238 one-time use; an older unused code is refused too).
+  const int64_t last_step = pending ? 0 : row->int64(3);
   auto step = crypto::totp_match(*seed, code, now / 1000);
-  if (step && *step > row->int64(3)) {
+  if (step && *step > last_step) {
     db.exec("UPDATE users SET totp_last_step = ?, totp_failures = 0 WHERE id = ?", {*step, user_id});
     return ok_status();
   }

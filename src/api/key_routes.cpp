@@ -172,7 +172,8 @@ void add_key_routes(Router& router, const Services& s) {
                                                  {"path", e.path},
                                                  {"result", e.ok ? "ACCEPTED" : "REJECTED"},
                                                  {"status", e.status},
-                                                 {"reason", e.reason}});
+                                                 {"reason", e.reason},
+                                                 {"count", e.count}});
                 }
                 return json_response(json::object{{"apiKey", key->api_key}, {"entries", std::move(entries)}});
               }});

@@ -28,17 +28,13 @@ std::optional<std::string> decode_base64_signature(std::string text) {
 }  // namespace
 
 Error Gatekeeper::refuse(const KeyEntry* key, const SignedRequest& r, Error error, std::string reason) {
-  if (key) {
-    log_.record(*key, {0, 0, std::string(r.ip), std::string(r.method), std::string(r.path), false, error.http,
-                       std::move(reason)});
-  }
+  if (key) log_.record(*key, r.ip, r.method, r.path, error.http, std::move(reason));
   return error;
 }
 
 void Gatekeeper::record(const KeyEntry& key, const SignedRequest& r, int status) {
-  const bool ok = status < 400;
-  log_.record(key, {0, 0, std::string(r.ip), std::string(r.method), std::string(r.path), ok, status,
-                    ok ? std::string() : "request failed with HTTP " + std::to_string(status)});
+  log_.record(key, r.ip, r.method, r.path, status,
+              status < 400 ? std::string() : "request failed with HTTP " + std::to_string(status));
 }
 
 bool Gatekeeper::signature_valid(const KeyEntry& key, std::string_view payload, const std::string& signature,
@@ -79,7 +75,8 @@ Result<Authorised> Gatekeeper::check(const SignedRequest& r, Security security, 
     if (!signature || signature->empty()) {
       return refuse(&key, r, make_error(err::kBadParam, "signature"), "no signature");
     }
-    if (!signature_valid(key, signature_payload(r.query, r.body), *signature, now)) {
+    std::string storage;
+    if (!signature_valid(key, signature_payload(r.query, r.body, storage), *signature, now)) {
       return refuse(&key, r, make_error(err::kBadSignature), "signature is not valid");
     }
     if (!replay_.first_use(key.key.api_key, *signature, window->expires_at_ms, now)) {

@@ -37,24 +37,55 @@ void for_each_pair(std::string_view text, Fn&& fn) {
   }
 }
 
+// Appends the decoded text to `out`; false on a bad escape.
+bool decode_into(std::string_view text, std::string& out) {
+  if (text.find_first_of("%+") == std::string_view::npos) {
+    out.append(text);
+    return true;
+  }
+  out.reserve(out.size() + text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '+') {
+      out += ' ';
+    } else if (c == '%') {
+      if (i + 2 >= text.size()) return false;
+      int hi = hex_value(text[i + 1]);
+      int lo = hex_value(text[i + 2]);
+      if (hi < 0 || lo < 0) return false;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  return true;
+}
+
 Status parse_into(std::string_view text, Params& out, size_t keep_before) {
   Status status = ok_status();
+  std::vector<std::string> shadowed;  // names of this source that the query already gave
   const size_t first_own = out.items().size();
   for_each_pair(text, [&](std::string_view raw_key, std::string_view raw_value) {
     if (!status) return;
-    auto key = percent_decode(raw_key, "name");
-    if (!key) { status = key.error(); return; }
-    auto value = percent_decode(raw_value, *key);
-    if (!value) { status = value.error(); return; }
+    std::string key, value;
+    if (!decode_into(raw_key, key)) { status = make_error(err::kIllegalChars, "name", "percent-encoded bytes"); return; }
+    if (!decode_into(raw_value, value)) { status = make_error(err::kIllegalChars, key, "percent-encoded bytes"); return; }
     const auto& items = out.items();
     // A name twice in the same source is refused; a name already given by the query wins.
     for (size_t i = first_own; i < items.size(); ++i) {
-      if (items[i].first == *key) { status = make_error(err::kDuplicateParam); return; }
+      if (items[i].first == key) { status = make_error(err::kDuplicateParam); return; }
     }
     for (size_t i = 0; i < keep_before; ++i) {
-      if (items[i].first == *key) return;
+      if (items[i].first != key) continue;
+      if (std::find(shadowed.begin(), shadowed.end(), key) != shadowed.end()) {
+        status = make_error(err::kDuplicateParam);
+      } else {
+        shadowed.push_back(std::move(key));
+      }
+      return;
     }
-    out.add(std::move(*key), std::move(*value));
+    out.add(std::move(key), std::move(value));
   });
   return status;
 }
@@ -83,26 +114,7 @@ std::string without_signature(std::string_view text) {
 
 Result<std::string> percent_decode(std::string_view text, std::string_view param_name) {
   std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '+') {
-      out += ' ';
-    } else if (c == '%') {
-      if (i + 2 >= text.size()) {
-        return make_error(err::kIllegalChars, param_name, "percent-encoded bytes");
-      }
-      int hi = hex_value(text[i + 1]);
-      int lo = hex_value(text[i + 2]);
-      if (hi < 0 || lo < 0) {
-        return make_error(err::kIllegalChars, param_name, "percent-encoded bytes");
-      }
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else {
-      out += c;
-    }
-  }
+  if (!decode_into(text, out)) return make_error(err::kIllegalChars, param_name, "percent-encoded bytes");
   return out;
 }
 
@@ -116,6 +128,19 @@ Result<Params> parse_params(std::string_view query, std::string_view body) {
 
 std::string signature_payload(std::string_view query, std::string_view body) {
   return without_signature(query) + without_signature(body);
+}
+
+std::string_view signature_payload(std::string_view query, std::string_view body, std::string& storage) {
+  // The common case: no body, and the signature is the query's last pair and its only one.
+  if (body.empty()) {
+    size_t at = query.rfind("&signature=");
+    if (at != std::string_view::npos && query.find('&', at + 1) == std::string_view::npos &&
+        query.find("signature") == at + 1) {
+      return query.substr(0, at);
+    }
+  }
+  storage = signature_payload(query, body);
+  return storage;
 }
 
 }  // namespace kg

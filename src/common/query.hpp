@@ -33,5 +33,8 @@ Result<Params> parse_params(std::string_view query, std::string_view body);
 // The bytes a client signed: the query without its signature pair, followed with no separator by
 // the body without its signature pair.
 std::string signature_payload(std::string_view query, std::string_view body);
+// The same without a copy when it can (the signature is the query's last pair and there is no
+// body); otherwise the payload is built in `storage`.
+std::string_view signature_payload(std::string_view query, std::string_view body, std::string& storage);
 
 }  // namespace kg

@@ -19,17 +19,31 @@ AccessLog::~AccessLog() {
   flush();
 }
 
-void AccessLog::record(const KeyEntry& key, AccessEntry entry) {
-  entry.key_id = key.key.id;
-  if (entry.at == 0) entry.at = clock_.now_ms();
-  if (entry.ok && key.usage) {
-    key.usage->last_used_at.store(entry.at, std::memory_order_relaxed);
+void AccessLog::record(const KeyEntry& key, std::string_view ip, std::string_view method, std::string_view path,
+                       int status, std::string reason) {
+  const int64_t now = clock_.now_ms();
+  const bool ok = reason.empty() && status < 400;
+  if (ok && key.usage) {
+    key.usage->last_used_at.store(now, std::memory_order_relaxed);
     std::lock_guard lock(key.usage->mu);
-    key.usage->last_used_ip = entry.ip;
+    if (key.usage->last_used_ip != ip) key.usage->last_used_ip = ip;
   }
   std::lock_guard lock(mu_);
-  if (entry.ok) usage_.push_back({entry.key_id, entry.at, entry.ip});
-  pending_.push_back(std::move(entry));
+  if (ok) {
+    auto it = last_accepted_.find(key.key.id);
+    if (it != last_accepted_.end()) {
+      AccessEntry& last = pending_[it->second];
+      if (last.at / 1000 == now / 1000 && last.status == status && last.ip == ip && last.path == path &&
+          last.method == method) {
+        ++last.count;
+        return;
+      }
+    }
+    last_accepted_[key.key.id] = pending_.size();
+    usage_.push_back({key.key.id, now, std::string(ip)});
+  }
+  pending_.push_back({key.key.id, now, std::string(ip), std::string(method), std::string(path), ok, status,
+                      std::move(reason), 1});
 }
 
 void AccessLog::run() {
@@ -54,6 +68,7 @@ void AccessLog::flush() {
     std::lock_guard lock(mu_);
     batch.swap(pending_);
     usage.swap(usage_);
+    last_accepted_.clear();
   }
   if (batch.empty()) return;
   std::unordered_map<int64_t, Usage> last;
@@ -63,9 +78,10 @@ void AccessLog::flush() {
   store_.tx([&](store::Db& db) {
     for (const auto& e : batch) {
       // A key deleted meanwhile takes its log with it.
-      db.exec("INSERT INTO key_access_log (key_id, at, ip, method, path, ok, status, reason) "
-              "SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = ?)",
-              {e.key_id, e.at, e.ip, e.method, e.path, int64_t{e.ok ? 1 : 0}, int64_t{e.status}, e.reason, e.key_id});
+      db.exec("INSERT INTO key_access_log (key_id, at, ip, method, path, ok, status, reason, count) "
+              "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = ?)",
+              {e.key_id, e.at, e.ip, e.method, e.path, int64_t{e.ok ? 1 : 0}, int64_t{e.status}, e.reason, e.count,
+               e.key_id});
     }
     for (const auto& [key_id, u] : last) {
       db.exec("UPDATE api_keys SET last_used_at = ?, last_used_ip = ? WHERE id = ? AND last_used_at < ?",
@@ -83,11 +99,11 @@ std::vector<AccessEntry> AccessLog::recent(int64_t key_id, size_t limit) {
   flush();
   return store_.tx([&](store::Db& db) {
     std::vector<AccessEntry> out;
-    for (const auto& r : db.query("SELECT key_id, at, ip, method, path, ok, status, reason FROM key_access_log "
+    for (const auto& r : db.query("SELECT key_id, at, ip, method, path, ok, status, reason, count FROM key_access_log "
                                   "WHERE key_id = ? ORDER BY id DESC LIMIT ?",
                                   {key_id, static_cast<int64_t>(limit)})) {
       out.push_back({r.int64(0), r.int64(1), r.text(2), r.text(3), r.text(4), r.boolean(5),
-                     static_cast<int>(r.int64(6)), r.text(7)});
+                     static_cast<int>(r.int64(6)), r.text(7), r.int64(8)});
     }
     return out;
   });

@@ -3,13 +3,17 @@
 // exact reason a refusal had (the wire answer stays Binance's vague -2015; the owner sees why).
 // Requests only append to memory; a background thread writes batches to the store once a
 // second, keeps the newest `retention` entries per key and records each key's last use.
+// Accepted requests of one key from one IP to one path within the same second are one entry
+// with a count, so a busy bot does not turn every request into a row; refusals are one each.
 
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -27,6 +31,7 @@ struct AccessEntry {
   bool ok = false;
   int status = 200;
   std::string reason;  // empty when accepted
+  int64_t count = 1;   // accepted requests merged into this entry
 };
 
 class AccessLog {
@@ -36,7 +41,8 @@ class AccessLog {
   AccessLog(const AccessLog&) = delete;
   AccessLog& operator=(const AccessLog&) = delete;
 
-  void record(const KeyEntry& key, AccessEntry entry);
+  void record(const KeyEntry& key, std::string_view ip, std::string_view method, std::string_view path, int status,
+              std::string reason = {});
   // Writes what is pending now (also called by the background thread).
   void flush();
   // Newest first.
@@ -50,6 +56,7 @@ class AccessLog {
   size_t retention_;
   std::mutex mu_;
   std::vector<AccessEntry> pending_;
+  std::unordered_map<int64_t, size_t> last_accepted_;  // key id -> its newest accepted entry in pending_
   struct Usage {
     int64_t key_id;
     int64_t at;

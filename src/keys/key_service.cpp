@@ -97,8 +97,9 @@ std::string generate_api_key() { return "kgAK" + random_alnum(60); }
 std::string generate_secret() { return "kgSK" + random_alnum(60); }
 
 bool valid_api_key_format(std::string_view key) {
-  return key.size() == 64 &&
-         std::all_of(key.begin(), key.end(), [](unsigned char c) { return std::isalnum(c) != 0; });
+  return key.size() == 64 && std::all_of(key.begin(), key.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+         });
 }
 
 KeyService::KeyService(store::Store& store, const crypto::Sealer& sealer, const Clock& clock, KeyIndex& index,

@@ -74,16 +74,6 @@ keys::IpAllowlist parse_trusted_proxies(const std::string& text) {
   return keys::IpAllowlist(std::move(ranges));
 }
 
-std::pair<std::string, uint16_t> split_listen(const std::string& listen) {
-  size_t colon = listen.rfind(':');
-  if (colon == std::string::npos) throw std::runtime_error("listen must be HOST:PORT, got " + listen);
-  std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  int port = std::stoi(listen.substr(colon + 1));
-  if (port < 0 || port > 65535) throw std::runtime_error("bad port in " + listen);
-  return {host, static_cast<uint16_t>(port)};
-}
-
 int run(const ServeOptions& options) {
   Config config = load_config(options.config_file, options.flags);
   config.demo = options.demo;

@@ -170,7 +170,32 @@ void apply(Config& c, const std::string& name, const std::string& value) {
   throw std::runtime_error("unknown setting " + name);
 }
 
+// Checks that need the whole value, with the setting named in the message.
+void validate(const Config& c) {
+  static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  if (std::find(kLevels.begin(), kLevels.end(), c.log_level) == kLevels.end()) {
+    throw std::runtime_error("setting log.level: expected trace, debug, info, warn, error, critical or off, got '" +
+                             c.log_level + "'");
+  }
+  split_listen(c.listen);
+}
+
 }  // namespace
+
+std::pair<std::string, uint16_t> split_listen(const std::string& listen) {
+  const std::string bad = "setting listen: expected HOST:PORT with a port from 0 to 65535, got '" + listen + "'";
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) throw std::runtime_error(bad);
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const std::string port_text = listen.substr(colon + 1);
+  int port = -1;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() || port < 0 || port > 65535) {
+    throw std::runtime_error(bad);
+  }
+  return {host, static_cast<uint16_t>(port)};
+}
 
 std::string env_name(const std::string& setting) {
   std::string out = "KEYGATE_";
@@ -204,6 +229,7 @@ Config load_config(const std::optional<std::string>& file, const std::map<std::s
     if (const char* v = std::getenv(env_name(s.name).c_str())) s.apply(c, s.name, v);
   }
   for (const auto& [name, value] : flags) apply(c, name, value);
+  validate(c);
   return c;
 }
 

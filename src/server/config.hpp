@@ -1,7 +1,9 @@
 #pragma once
 
 #include <map>
+#include <cstdint>
 #include <optional>
+#include <utility>
 #include <string>
 
 #include "accounts/accounts.hpp"
@@ -30,6 +32,9 @@ struct Config {
 // variables, then `flags` (setting name -> value, e.g. {"listen", "127.0.0.1:0"}).
 // Throws std::runtime_error naming the bad setting.
 Config load_config(const std::optional<std::string>& file, const std::map<std::string, std::string>& flags);
+
+// "127.0.0.1:8080" or "[::1]:0" -> host and port; throws naming the setting.
+std::pair<std::string, uint16_t> split_listen(const std::string& listen);
 
 // The environment variable for a setting: "http.header_timeout_ms" -> KEYGATE_HTTP_HEADER_TIMEOUT_MS.
 std::string env_name(const std::string& setting);

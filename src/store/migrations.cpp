@@ -72,7 +72,8 @@ CREATE TABLE key_access_log (
   path TEXT NOT NULL,
   ok INTEGER NOT NULL,
   status INTEGER NOT NULL,
-  reason TEXT NOT NULL
+  reason TEXT NOT NULL,
+  count INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX key_access_log_key ON key_access_log(key_id, id);
 )sql"},
