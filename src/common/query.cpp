@@ -20,30 +20,36 @@ int hex_value(char c) {
   return -1;
 }
 
-// Calls fn(raw_key, raw_value) for each non-empty '&'-separated pair.
+// Calls fn(raw_key, raw_value) for each non-empty '&'-separated pair, in one pass.
 template <typename Fn>
 void for_each_pair(std::string_view text, Fn&& fn) {
-  while (!text.empty()) {
-    size_t amp = text.find('&');
-    std::string_view pair = text.substr(0, amp);
-    text = amp == std::string_view::npos ? std::string_view{} : text.substr(amp + 1);
-    if (pair.empty()) continue;
-    size_t eq = pair.find('=');
-    if (eq == std::string_view::npos) {
-      fn(pair, std::string_view{});
-    } else {
-      fn(pair.substr(0, eq), pair.substr(eq + 1));
+  const char* p = text.data();
+  const char* end = p + text.size();
+  while (p < end) {
+    const char* start = p;
+    const char* eq = nullptr;
+    while (p < end && *p != '&') {
+      if (!eq && *p == '=') eq = p;
+      ++p;
     }
+    if (p > start) {
+      if (eq) {
+        fn(std::string_view(start, static_cast<size_t>(eq - start)), std::string_view(eq + 1, static_cast<size_t>(p - eq - 1)));
+      } else {
+        fn(std::string_view(start, static_cast<size_t>(p - start)), std::string_view{});
+      }
+    }
+    ++p;  // skip '&'
   }
 }
 
 // Appends the decoded text to `out`; false on a bad escape.
 bool decode_into(std::string_view text, std::string& out) {
-  if (text.find_first_of("%+") == std::string_view::npos) {
-    out.append(text);
-    return true;
-  }
-  out.reserve(out.size() + text.size());
+  size_t plain = 0;
+  while (plain < text.size() && text[plain] != '%' && text[plain] != '+') ++plain;
+  out.append(text.substr(0, plain));
+  if (plain == text.size()) return true;
+  text.remove_prefix(plain);
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (c == '+') {
@@ -120,6 +126,7 @@ Result<std::string> percent_decode(std::string_view text, std::string_view param
 
 Result<Params> parse_params(std::string_view query, std::string_view body) {
   Params params;
+  params.reserve(16);
   if (auto s = parse_into(query, params, 0); !s) return s.error();
   const size_t from_query = params.items().size();
   if (auto s = parse_into(body, params, from_query); !s) return s.error();

@@ -19,6 +19,7 @@ class Params {
   bool has(std::string_view name) const { return get(name) != nullptr; }
   const std::vector<std::pair<std::string, std::string>>& items() const { return items_; }
   void add(std::string name, std::string value) { items_.emplace_back(std::move(name), std::move(value)); }
+  void reserve(size_t n) { items_.reserve(n); }
 
  private:
   std::vector<std::pair<std::string, std::string>> items_;
