@@ -79,7 +79,10 @@ Result<Authorised> Gatekeeper::check(const SignedRequest& r, Security security, 
     if (!signature_valid(key, signature_payload(r.query, r.body, storage), *signature, now)) {
       return refuse(&key, r, make_error(err::kBadSignature), "signature is not valid");
     }
-    if (!replay_.first_use(key.key.api_key, *signature, window->expires_at_ms, now)) {
+    std::string target;
+    target.reserve(r.method.size() + r.path.size() + 1);
+    target.append(r.method).append(1, ' ').append(r.path);
+    if (!replay_.first_use(key.key.api_key, target, *signature, window->expires_at_ms, now)) {
       return refuse(&key, r, make_error(err::kReplayedSignature), "signature was already used (replay)");
     }
   }
