@@ -11,5 +11,8 @@ echo "== unit tests and fuzz corpus replay (SQLite and PostgreSQL) =="
 echo "== libFuzzer: short run of every target =="
 bash scripts/fuzz.sh "${KEYGATE_FUZZ_SECONDS:-20}"
 
+echo "== compatibility: the official Binance Node clients against the real binary =="
+bash scripts/compat.sh
+
 echo "== integration tests: the real binary on SQLite and PostgreSQL =="
 bash tests/integration/run.sh

@@ -157,6 +157,14 @@ std::vector<User> Accounts::list_users() {
   });
 }
 
+std::vector<int64_t> Accounts::users_without_api_access() {
+  return store_.tx([](Db& db) {
+    std::vector<int64_t> ids;
+    for (const Row& r : db.query("SELECT id FROM users WHERE api_access = 0")) ids.push_back(r.int64(0));
+    return ids;
+  });
+}
+
 Status Accounts::set_api_access(const std::string& email, bool on) {
   const int64_t now = clock_.now_ms();
   int64_t changed = store_.tx([&](Db& db) {

@@ -70,6 +70,7 @@ class Accounts {
 
   // Operator actions.
   std::vector<User> list_users();
+  std::vector<int64_t> users_without_api_access();
   Status set_api_access(const std::string& email, bool on);
   Status unlock(const std::string& email);
 

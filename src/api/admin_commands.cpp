@@ -76,6 +76,7 @@ std::string AdminCommands::run(std::string_view request_json) {
       if (access != "on" && access != "off") return reply(false, "--api-access must be on or off");
       auto s = acc.set_api_access(field(req, "email"), access == "on");
       if (!s) return reply(false, s.error().msg);
+      if (auto user = acc.find_by_email(field(req, "email"))) services_.keys.set_user_blocked(user->id, access == "off");
       return reply(true, fmt::format("API access {} for {}", access, field(req, "email")));
     }
     if (cmd == "user.unlock") {

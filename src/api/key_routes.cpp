@@ -44,9 +44,10 @@ keys::Owner owner_of(const accounts::User& u) { return {u.id, u.totp_enabled, u.
 // Reads the creation form; the first bad field is the error.
 Result<keys::NewKey> read_new_key(const JsonBody& body) {
   keys::NewKey k;
-  auto label = body.required_string("label");
+  auto label = body.optional_string("label");
   if (!label) return label.error();
-  k.label = *label;
+  if (!*label) return make_error(err::kBadParam, "label");
+  k.label = **label;  // an empty label is the service's -7303
   auto type = body.optional_string("type");
   if (!type) return type.error();
   if (*type) k.type = **type;
@@ -126,13 +127,8 @@ void add_key_routes(Router& router, const Services& s) {
                 auto totp = totp_of(*body);
                 if (!totp) return error_response(totp.error());
                 if (!*active && !*label) return error_response(make_error(err::kBadParam, "active"));
-                if (*label) {
-                  if (auto st = ks.set_label(ctx.user->id, api_key, **label); !st) return error_response(st.error());
-                }
-                if (*active) {
-                  if (auto st = ks.set_active(ctx.user->id, api_key, **active, *totp); !st) {
-                    return error_response(st.error());
-                  }
+                if (auto st = ks.update(ctx.user->id, api_key, *active, *label, *totp); !st) {
+                  return error_response(st.error());
                 }
                 auto key = ks.get(ctx.user->id, api_key);
                 if (!key) return error_response(key.error());

@@ -1,5 +1,8 @@
 #include "auth/gatekeeper.hpp"
 
+#include <cctype>
+
+
 #include "auth/timestamp.hpp"
 #include "keys/key_service.hpp"
 #include "crypto/encoding.hpp"
@@ -37,22 +40,30 @@ void Gatekeeper::record(const KeyEntry& key, const SignedRequest& r, int status)
               status < 400 ? std::string() : "request failed with HTTP " + std::to_string(status));
 }
 
-bool Gatekeeper::signature_valid(const KeyEntry& key, std::string_view payload, const std::string& signature,
-                                 int64_t now_ms) const {
+std::optional<std::string> Gatekeeper::verified_signature(const KeyEntry& key, std::string_view payload,
+                                                          const std::string& signature, int64_t now_ms) const {
   switch (key.key.type) {
-    case KeyType::kHmacSha256:
-      if (key.hmac && key.hmac->verify_hex(payload, signature)) return true;
-      return key.previous_hmac && now_ms < key.previous_until && key.previous_hmac->verify_hex(payload, signature);
+    case KeyType::kHmacSha256: {
+      const bool ok = (key.hmac && key.hmac->verify_hex(payload, signature)) ||
+                      (key.previous_hmac && now_ms < key.previous_until &&
+                       key.previous_hmac->verify_hex(payload, signature));
+      if (!ok) return std::nullopt;
+      std::string canonical = signature;
+      for (char& c : canonical) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return canonical;
+    }
     case KeyType::kEd25519: {
       auto raw = decode_base64_signature(signature);
-      return raw && key.ed25519 && key.ed25519->verify(payload, *raw);
+      if (raw && key.ed25519 && key.ed25519->verify(payload, *raw)) return raw;
+      return std::nullopt;
     }
     case KeyType::kRsa: {
       auto raw = decode_base64_signature(signature);
-      return raw && key.rsa && key.rsa->verify(payload, *raw);
+      if (raw && key.rsa && key.rsa->verify(payload, *raw)) return raw;
+      return std::nullopt;
     }
   }
-  return false;
+  return std::nullopt;
 }
 
 Result<Authorised> Gatekeeper::check(const SignedRequest& r, Security security, std::optional<Permission> required) {
@@ -63,6 +74,9 @@ Result<Authorised> Gatekeeper::check(const SignedRequest& r, Security security, 
   const int64_t now = clock_.now_ms();
 
   if (!key.key.active) return refuse(&key, r, make_error(err::kApiKeyRejected), "key is inactive");
+  if (index_.user_blocked(key.key.user_id)) {
+    return refuse(&key, r, make_error(err::kApiKeyRejected), "API access is disabled for this account");
+  }
   if (key.key.expired(now)) return refuse(&key, r, make_error(err::kApiKeyRejected), "key has expired");
   if (!key.key.allowlist.empty() && !key.key.allowlist.allows(r.ip)) {
     return refuse(&key, r, make_error(err::kApiKeyRejected), "IP " + std::string(r.ip) + " is not in the allowlist");
@@ -76,13 +90,9 @@ Result<Authorised> Gatekeeper::check(const SignedRequest& r, Security security, 
       return refuse(&key, r, make_error(err::kBadParam, "signature"), "no signature");
     }
     std::string storage;
-    if (!signature_valid(key, signature_payload(r.query, r.body, storage), *signature, now)) {
-      return refuse(&key, r, make_error(err::kBadSignature), "signature is not valid");
-    }
-    std::string target;
-    target.reserve(r.method.size() + r.path.size() + 1);
-    target.append(r.method).append(1, ' ').append(r.path);
-    if (!replay_.first_use(key.key.api_key, target, *signature, window->expires_at_ms, now)) {
+    auto canonical = verified_signature(key, signature_payload(r.query, r.body, storage), *signature, now);
+    if (!canonical) return refuse(&key, r, make_error(err::kBadSignature), "signature is not valid");
+    if (!replay_.first_use(key.key.api_key, *canonical, window->expires_at_ms, now)) {
       return refuse(&key, r, make_error(err::kReplayedSignature), "signature was already used (replay)");
     }
   }

@@ -51,8 +51,10 @@ class Gatekeeper {
 
  private:
   Error refuse(const keys::KeyEntry* key, const SignedRequest& request, Error error, std::string reason);
-  bool signature_valid(const keys::KeyEntry& key, std::string_view payload, const std::string& signature,
-                       int64_t now_ms) const;
+  // The signature in canonical form (lower-case hex for HMAC, raw bytes otherwise) when it is
+  // valid, so that one signature written two ways is one signature to the replay guard.
+  std::optional<std::string> verified_signature(const keys::KeyEntry& key, std::string_view payload,
+                                                const std::string& signature, int64_t now_ms) const;
 
   const keys::KeyIndex& index_;
   keys::AccessLog& log_;

@@ -32,10 +32,10 @@ void ReplayGuard::rebuild(Shard& shard, int64_t now_ms) {
   }
 }
 
-bool ReplayGuard::first_use(std::string_view key_id, std::string_view target, std::string_view signature,
-                            int64_t expires_at_ms, int64_t now_ms) {
+bool ReplayGuard::first_use(std::string_view key_id, std::string_view signature, int64_t expires_at_ms,
+                            int64_t now_ms) {
   const std::hash<std::string_view> h;
-  uint64_t fingerprint = (h(signature) * 0x9E3779B97F4A7C15ull ^ h(key_id)) * 0xC2B2AE3D27D4EB4Full ^ h(target);
+  uint64_t fingerprint = h(signature) * 0x9E3779B97F4A7C15ull ^ h(key_id);
   if (fingerprint == 0) fingerprint = 1;
   Shard& shard = shards_[fingerprint % kShards];
   std::lock_guard lock(shard.mu);

@@ -17,11 +17,10 @@ namespace kg::auth {
 class ReplayGuard {
  public:
   ReplayGuard();
-  // True the first time (and remembers it until expires_at_ms); false for a replay. `target` is the
-  // method and path: they are not signed, so the same signature on another endpoint is no replay
-  // (a bot may send identical parameters to two endpoints within one millisecond).
-  bool first_use(std::string_view key_id, std::string_view target, std::string_view signature,
-                 int64_t expires_at_ms, int64_t now_ms);
+  // True the first time (and remembers it until expires_at_ms); false for a replay. Method and path
+  // are not signed, so the fingerprint leaves them out: a captured request replayed against
+  // another endpoint is refused too. `signature` must be canonical (lower-case hex, raw bytes).
+  bool first_use(std::string_view key_id, std::string_view signature, int64_t expires_at_ms, int64_t now_ms);
 
  private:
   struct Slot {

@@ -26,6 +26,22 @@ void KeyIndex::erase(std::string_view api_key) {
   if (auto it = by_key_.find(api_key); it != by_key_.end()) by_key_.erase(it);
 }
 
+void KeyIndex::set_user_blocked(int64_t user_id, bool blocked) {
+  std::unique_lock lock(blocked_mu_);
+  if (blocked) {
+    blocked_users_.insert(user_id);
+  } else {
+    blocked_users_.erase(user_id);
+  }
+  any_blocked_.store(!blocked_users_.empty());
+}
+
+bool KeyIndex::user_blocked(int64_t user_id) const {
+  if (!any_blocked_.load(std::memory_order_relaxed)) return false;
+  std::shared_lock lock(blocked_mu_);
+  return blocked_users_.count(user_id) != 0;
+}
+
 size_t KeyIndex::size() const {
   std::shared_lock lock(mu_);
   return by_key_.size();

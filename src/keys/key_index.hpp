@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
+#include <atomic>
 
 #include "keys/api_key.hpp"
 
@@ -20,6 +22,10 @@ class KeyIndex {
   void erase(std::string_view api_key);
   size_t size() const;
 
+  // Accounts whose API access an operator turned off: their keys are refused while it is off.
+  void set_user_blocked(int64_t user_id, bool blocked);
+  bool user_blocked(int64_t user_id) const;
+
  private:
   struct Hash {
     using is_transparent = void;
@@ -27,6 +33,9 @@ class KeyIndex {
   };
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<const KeyEntry>, Hash, std::equal_to<>> by_key_;
+  mutable std::shared_mutex blocked_mu_;
+  std::unordered_set<int64_t> blocked_users_;
+  std::atomic<bool> any_blocked_{false};  // the common case skips the lock
 };
 
 }  // namespace kg::keys

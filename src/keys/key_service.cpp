@@ -285,29 +285,29 @@ Result<ApiKey> KeyService::get(int64_t user_id, const std::string& api_key) {
 
 Status KeyService::set_active(int64_t user_id, const std::string& api_key, bool active,
                               const std::optional<std::string>& totp) {
-  if (!get(user_id, api_key)) return make_error(err::kKeyNotFound);
-  if (active) {
+  return update(user_id, api_key, active, std::nullopt, totp);
+}
+
+Status KeyService::update(int64_t user_id, const std::string& api_key, const std::optional<bool>& active,
+                          const std::optional<std::string>& label, const std::optional<std::string>& totp) {
+  auto key = get(user_id, api_key);
+  if (!key) return key.error();
+  if (label && !valid_label(*label)) return make_error(err::kBadLabel);
+  const bool activating = active && *active && !key->active;
+  if (activating) {
     // Activation adds power: it needs a fresh code.
     if (!totp || totp->empty()) return make_error(err::kTotpRequired);
     if (auto s = check_totp_(user_id, *totp); !s) return s;
   }
+  const bool new_active = active.value_or(key->active);
   store_.tx([&](Db& db) {
-    db.exec("UPDATE api_keys SET active = ?, updated_at = ? WHERE api_key = ? AND user_id = ?",
-            {int64_t{active ? 1 : 0}, clock_.now_ms(), api_key, user_id});
+    db.exec("UPDATE api_keys SET active = ?, label = ?, updated_at = ? WHERE api_key = ? AND user_id = ?",
+            {int64_t{new_active ? 1 : 0}, label.value_or(key->label), clock_.now_ms(), api_key, user_id});
   });
   refresh(api_key);
-  spdlog::info("event=key_{} uid={}", active ? "activated" : "deactivated", user_id);
-  return ok_status();
-}
-
-Status KeyService::set_label(int64_t user_id, const std::string& api_key, const std::string& label) {
-  if (!valid_label(label)) return make_error(err::kBadLabel);
-  int64_t n = store_.tx([&](Db& db) {
-    return db.exec("UPDATE api_keys SET label = ?, updated_at = ? WHERE api_key = ? AND user_id = ?",
-                   {label, clock_.now_ms(), api_key, user_id});
-  });
-  if (n == 0) return make_error(err::kKeyNotFound);
-  refresh(api_key);
+  if (active && *active != key->active) {
+    spdlog::info("event=key_{} uid={} key_id={}", *active ? "activated" : "deactivated", user_id, key->id);
+  }
   return ok_status();
 }
 

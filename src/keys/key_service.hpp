@@ -64,7 +64,10 @@ class KeyService {
   std::vector<ApiKey> list(int64_t user_id);
   Result<ApiKey> get(int64_t user_id, const std::string& api_key);
   Status set_active(int64_t user_id, const std::string& api_key, bool active, const std::optional<std::string>& totp);
-  Status set_label(int64_t user_id, const std::string& api_key, const std::string& label);
+  // Relabel and/or (de)activate in one step: every check (label, 2FA for activation) comes before
+  // any change, so a refused request changes nothing.
+  Status update(int64_t user_id, const std::string& api_key, const std::optional<bool>& active,
+                const std::optional<std::string>& label, const std::optional<std::string>& totp);
   Status remove(int64_t user_id, const std::string& api_key);
   Result<int64_t> remove_all(int64_t user_id, const std::string& totp);
   Result<IssuedKey> rotate(int64_t user_id, const std::string& api_key, const std::string& totp, int64_t grace_s);
@@ -76,7 +79,8 @@ class KeyService {
   // A key that leaked revokes itself (it becomes inactive; its owner may delete it).
   Status revoke(const std::string& api_key);
 
-  // Operators.
+  // Operators. A user whose API access is off has every key refused until it is back on.
+  void set_user_blocked(int64_t user_id, bool blocked) { index_.set_user_blocked(user_id, blocked); }
   Status admin_disable(const std::string& api_key);
   Status admin_delete(const std::string& api_key);
 

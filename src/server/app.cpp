@@ -99,6 +99,7 @@ int run(const ServeOptions& options) {
   keys::KeyService key_service(store, sealer, clock, key_index, config.keys,
                                [&accounts](int64_t uid, const std::string& code) { return accounts.check_totp(uid, code); });
   const size_t loaded = key_service.load();
+  for (int64_t uid : accounts.users_without_api_access()) key_service.set_user_blocked(uid, true);
   spdlog::info("event=keys_loaded count={}", loaded);
   auth::Gatekeeper gatekeeper(key_index, access_log, clock);
   const keys::IpAllowlist trusted_proxies = parse_trusted_proxies(config.trusted_proxies);

@@ -12,7 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const BIN = process.env.KEYGATE_BIN || path.join(REPO, 'build', 'keygate');
+// KEYGATE_BIN picks another build (e.g. build-it/keygate); a relative path is taken from the repo root.
+export const BIN = process.env.KEYGATE_BIN ? path.resolve(REPO, process.env.KEYGATE_BIN) : path.join(REPO, 'build', 'keygate');
 export const PG_URL = process.env.KEYGATE_TEST_PG_URL || '';
 
 // Every backend, with a skip reason when it cannot run here. Tests use one describe() per entry.
@@ -58,7 +59,7 @@ export function dropPgDatabase(name) {
 // ---------------------------------------------------------------------------------------------
 // Servers.
 
-const LISTEN_RE = /^keygate listening on http:\/\/127\.0\.0\.1:(\d+)$/;
+const LISTEN_RE = /^keygate listening on http:\/\/(127\.0\.0\.1|\[::1\]):(\d+)$/;
 const live = new Set();
 
 process.on('exit', () => {
@@ -69,6 +70,7 @@ process.on('exit', () => {
 
 // Spawns `keygate serve`. Options:
 //   backend   'sqlite' (default) or 'postgres'
+//   listen    the listen address (default '127.0.0.1:0'; '[::1]:0' for IPv6 loopback)
 //   extraArgs extra CLI arguments (e.g. ['--demo'])
 //   env       extra environment variables
 //   dataDir   reuse a data dir (default: a fresh temp dir)
@@ -90,7 +92,7 @@ export async function startServer(opts = {}) {
     dbUrl = db.url;
     dbName = db.name;
   }
-  const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir];
+  const args = ['serve', '--listen', opts.listen ?? '127.0.0.1:0', '--data-dir', dataDir];
   if (backend === 'postgres') args.push('--db', dbUrl);
   args.push(...extraArgs);
 
@@ -192,8 +194,9 @@ export async function startServer(opts = {}) {
     err.outputText = out;
     throw err;
   }
-  server.port = Number(LISTEN_RE.exec(line)[1]);
-  server.url = `http://127.0.0.1:${server.port}`;
+  const [, host, port] = LISTEN_RE.exec(line);
+  server.port = Number(port);
+  server.url = `http://${host}:${server.port}`;
   return server;
 }
 
@@ -504,4 +507,169 @@ export function forEachBackend(title, fn) {
   for (const b of BACKENDS) {
     describe(`${title} [${b.name}]`, { skip: b.skip }, () => fn(b.name));
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// API keys: users with 2FA, key creation, signed (Binance) requests.
+
+// The next TOTP code a user can spend. The server accepts a code for a step within ±1 of now that
+// is later than the last step it accepted, so a user has about three codes at once and then one
+// more per 30-second step: this hands them out in order and waits for the next step when they
+// run out. A user's codes must be spent in the order they were handed out (no concurrent use).
+export async function nextTotp(user) {
+  for (;;) {
+    const now = Date.now();
+    const cur = Math.floor(now / 30000);
+    const into = now % 30000;
+    // Step cur-1 leaves the window at the next boundary: do not hand it out just before.
+    const lowest = into > 27000 ? cur : cur - 1;
+    const step = Math.max(user.lastStep + 1, lowest);
+    if (step <= cur + 1) {
+      user.lastStep = step;
+      return totpForStep(user.secret, step);
+    }
+    await sleep(30000 - into + 100);
+  }
+}
+
+// Resolves when the user can take n more codes without waiting (spends none). Start it early and
+// await it later: the wait for the next 30-second step then overlaps with other work.
+export async function codesReady(user, n) {
+  const step = user.lastStep + n - 1;  // nextTotp hands out step s once the current step is s-1
+  const wait = step * 30000 - Date.now() + 100;
+  if (wait > 0) await sleep(wait);
+}
+
+// A signed-up, logged-in user with 2FA enabled (enable: false leaves it set up but off).
+// Resolves {email, password, uid, token, secret, lastStep, code()}; code() is nextTotp(user).
+export async function userWith2FA(url, { tag = 'keys', email = uniqueEmail(tag), password = PASSWORD, enable = true } = {}) {
+  const u = await signupAndLogin(url, email, password);
+  const setup = await request(url, 'POST', '/console/v1/2fa/setup', { token: u.token, json: {} });
+  assert.equal(setup.status, 200, `2fa setup for ${email}: ${setup.text}`);
+  const user = { ...u, secret: setup.body.secret, lastStep: 0 };
+  user.code = () => nextTotp(user);
+  if (enable) {
+    const en = await request(url, 'POST', '/console/v1/2fa/enable', { token: u.token, json: { code: await user.code() } });
+    assert.equal(en.status, 200, `2fa enable for ${email}: ${en.text}`);
+  }
+  return user;
+}
+
+// A fresh key pair for an ED25519 or RSA key: {publicKeyPem (SPKI), privateKey (KeyObject)}.
+export function generateKeyPair(type, bits = 2048) {
+  const { publicKey, privateKey } = type === 'RSA'
+    ? crypto.generateKeyPairSync('rsa', { modulusLength: bits })
+    : crypto.generateKeyPairSync('ed25519');
+  return { publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }), privateKey };
+}
+
+// POST /console/v1/keys with a fresh TOTP code (unless fields.totp is given). Defaults: a READ key
+// for all IPs. For ED25519/RSA without publicKey, a key pair is made and its privateKey returned.
+// Resolves the response body (the key) plus {res, privateKey?}; asserts HTTP `expect` (default 200; null: no check).
+export async function createKey(url, user, fields = {}, { expect = 200 } = {}) {
+  const body = { label: `key-${randomId(3)}`, permissions: ['READ'], allowAllIps: true, ...fields };
+  let privateKey;
+  if ((body.type === 'ED25519' || body.type === 'RSA') && body.publicKey === undefined) {
+    const kp = generateKeyPair(body.type);
+    body.publicKey = kp.publicKeyPem;
+    privateKey = kp.privateKey;
+  }
+  if (body.totp === undefined) body.totp = await user.code();
+  const res = await request(url, 'POST', '/console/v1/keys', { token: user.token, json: body });
+  if (expect !== null) assert.equal(res.status, expect, `create key ${JSON.stringify(fields)}: ${res.text}`);
+  return { ...(res.body ?? {}), res, privateKey };
+}
+
+export const listKeys = (url, user) => request(url, 'GET', '/console/v1/keys', { token: user.token });
+export const keyLog = (url, user, apiKey) => request(url, 'GET', `/console/v1/keys/${apiKey}/log`, { token: user.token });
+
+// The signature of a payload under a key {type, secretKey | privateKey}: hex for HMAC (lower case
+// unless uppercase), base64 for ED25519 and RSA (PKCS#1 v1.5, SHA-256). Not percent-encoded.
+export function signPayload(key, payload, { uppercase = false } = {}) {
+  const data = Buffer.from(payload, 'utf8');
+  if (key.type === 'ED25519') return crypto.sign(null, data, key.privateKey).toString('base64');
+  if (key.type === 'RSA') return crypto.sign('sha256', data, key.privateKey).toString('base64');
+  const hex = crypto.createHmac('sha256', key.secretKey).update(data).digest('hex');
+  return uppercase ? hex.toUpperCase() : hex;
+}
+
+const formEncode = (params) => Object.entries(params)
+  .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join('&');
+
+// Sends a request as a Binance client would, raw: query and body strings as given, the key in
+// X-MBX-APIKEY (apiKey null: no header). A body goes as application/x-www-form-urlencoded.
+export async function sendRaw(url, method, p, { apiKey, query = '', body, headers = {} } = {}) {
+  const h = { ...headers };
+  if (apiKey !== null && apiKey !== undefined) h['x-mbx-apikey'] = apiKey;
+  if (body !== undefined && !Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) {
+    h['content-type'] = 'application/x-www-form-urlencoded';
+  }
+  const target = query ? `${p}?${query}` : p;
+  const res = await request(url, method, target, { headers: h, rawBody: body });
+  return { ...res, query, rawBody: body };
+}
+
+// Date.now(), but never the same value twice: two identical requests in one millisecond would
+// carry the same signature and the second would be refused as a replay.
+let lastTimestamp = 0;
+export function freshTimestamp() {
+  lastTimestamp = Math.max(Date.now(), lastTimestamp + 1);
+  return lastTimestamp;
+}
+
+// A signed request. key: {apiKey, type, secretKey | privateKey}. Options:
+//   params     object or raw string for the query (timestamp and recvWindow are added to it)
+//   body       object or raw string for a form body (then timestamp goes where timestampIn says)
+//   timestamp  default freshTimestamp(); null leaves it out
+//   recvWindow added when given
+//   timestampIn 'query' (default) or 'body'
+//   signatureIn 'query' (default) or 'body'
+//   signWith   another key to sign with (a wrong signature)
+//   signature  a signature to send instead of computing one (null: none)
+//   payload    sign this instead of the Binance payload (query + body, no separator)
+//   uppercase  HMAC hex in upper case
+//   encode     percent-encode the signature (default true)
+//   apiKey     the X-MBX-APIKEY header (default key.apiKey; null: none)
+//   headers    extra headers
+// Resolves the response plus {query, rawBody, signature, payload} (enough to replay it with sendRaw).
+export async function signedRequest(url, method, p, key, opts = {}) {
+  const {
+    params = {}, body, timestamp = freshTimestamp(), recvWindow, timestampIn = 'query', signatureIn = 'query',
+    signWith, uppercase = false, encode = true, headers = {},
+  } = opts;
+  let query = typeof params === 'string' ? params : formEncode(params);
+  let rawBody = body === undefined ? undefined : (typeof body === 'string' ? body : formEncode(body));
+  const extra = {};
+  if (recvWindow !== undefined) extra.recvWindow = recvWindow;
+  if (timestamp !== null) extra.timestamp = timestamp;
+  const add = (s, more) => (s && more ? `${s}&${more}` : s || more);
+  if (timestampIn === 'body') rawBody = add(rawBody ?? '', formEncode(extra));
+  else query = add(query, formEncode(extra));
+  const payload = opts.payload ?? query + (rawBody ?? '');
+  const signature = opts.signature !== undefined ? opts.signature : signPayload(signWith ?? key, payload, { uppercase });
+  if (signature !== null) {
+    const pair = `signature=${encode ? encodeURIComponent(signature) : signature}`;
+    if (signatureIn === 'body') rawBody = add(rawBody ?? '', pair);
+    else query = add(query, pair);
+  }
+  const apiKey = opts.apiKey !== undefined ? opts.apiKey : key.apiKey;
+  const res = await sendRaw(url, method, p, { apiKey, query, body: rawBody, headers });
+  return { ...res, signature, payload };
+}
+
+// The exact Binance error bodies of binance-wire.md §3.
+export const BINANCE = {
+  keyFormat: [401, -2014, 'API-key format invalid.'],
+  keyRejected: [401, -2015, 'Invalid API-key, IP, or permissions for action.'],
+  badSignature: [400, -1022, 'Signature for this request is not valid.'],
+  replayed: [400, -1022, 'Signature for this request was already used.'],
+  tsOld: [400, -1021, 'Timestamp for this request is outside of the recvWindow.'],
+  tsAhead: [400, -1021, "Timestamp for this request was 1000ms ahead of the server's time."],
+  recvWindow: [400, -1131, 'recvWindow must be less than 60000'],
+  missing: (name) => [400, -1102, `Mandatory parameter '${name}' was not sent, was empty/null, or malformed.`],
+};
+
+// assertBinance(res, BINANCE.keyRejected): status, code and exact message.
+export function assertBinance(res, [status, code, msg]) {
+  assertError(res, status, code, msg);
 }
