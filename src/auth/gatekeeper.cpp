@@ -1,7 +1,5 @@
 #include "auth/gatekeeper.hpp"
 
-#include <cctype>
-
 
 #include "auth/timestamp.hpp"
 #include "keys/key_service.hpp"
@@ -49,7 +47,9 @@ std::optional<std::string> Gatekeeper::verified_signature(const KeyEntry& key, s
                        key.previous_hmac->verify_hex(payload, signature));
       if (!ok) return std::nullopt;
       std::string canonical = signature;
-      for (char& c : canonical) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (char& c : canonical) {
+        if (c >= 'A' && c <= 'F') c = static_cast<char>(c + ('a' - 'A'));  // verified hex: nothing else to fold
+      }
       return canonical;
     }
     case KeyType::kEd25519: {

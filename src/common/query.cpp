@@ -45,8 +45,11 @@ void for_each_pair(std::string_view text, Fn&& fn) {
 
 // Appends the decoded text to `out`; false on a bad escape.
 bool decode_into(std::string_view text, std::string& out) {
-  size_t plain = 0;
-  while (plain < text.size() && text[plain] != '%' && text[plain] != '+') ++plain;
+  const char* first = text.data();
+  const char* last = first + text.size();
+  const char* special = first;
+  while (special != last && *special != '%' && *special != '+') ++special;
+  const size_t plain = static_cast<size_t>(special - first);
   out.append(text.substr(0, plain));
   if (plain == text.size()) return true;
   text.remove_prefix(plain);

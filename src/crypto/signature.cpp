@@ -28,12 +28,16 @@ EVP_PKEY* read_public_pem(std::string_view pem) {
   return key;
 }
 
-int hex_nibble(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+// Hex digit values (either case); 0xFF for anything else.
+struct HexTable {
+  unsigned char v[256];
+  constexpr HexTable() : v() {
+    for (auto& x : v) x = 0xFF;
+    for (int i = 0; i < 10; ++i) v['0' + i] = static_cast<unsigned char>(i);
+    for (int i = 0; i < 6; ++i) v['a' + i] = v['A' + i] = static_cast<unsigned char>(10 + i);
+  }
+};
+constexpr HexTable kHex;
 }  // namespace
 
 struct HmacSha256Key::Impl {
@@ -67,12 +71,14 @@ std::string HmacSha256Key::sign_hex(std::string_view payload) const { return to_
 bool HmacSha256Key::verify_hex(std::string_view payload, std::string_view hex_signature) const {
   if (hex_signature.size() != 64) return false;
   unsigned char given[32];
+  unsigned char bad = 0;
   for (size_t i = 0; i < 32; ++i) {
-    int hi = hex_nibble(hex_signature[2 * i]);
-    int lo = hex_nibble(hex_signature[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    given[i] = static_cast<unsigned char>(hi * 16 + lo);
+    const unsigned char hi = kHex.v[static_cast<unsigned char>(hex_signature[2 * i])];
+    const unsigned char lo = kHex.v[static_cast<unsigned char>(hex_signature[2 * i + 1])];
+    bad |= static_cast<unsigned char>(hi | lo);
+    given[i] = static_cast<unsigned char>((hi << 4) | (lo & 0x0F));
   }
+  if (bad & 0xF0) return false;
   const std::string expected = mac(payload);
   return sodium_memcmp(given, expected.data(), 32) == 0;
 }

@@ -6,8 +6,10 @@
 
 namespace kg::keys {
 
-AccessLog::AccessLog(store::Store& store, const Clock& clock, size_t retention)
-    : store_(store), clock_(clock), retention_(retention), thread_([this] { run(); }) {}
+AccessLog::AccessLog(store::Store& store, const Clock& clock, size_t retention, std::chrono::milliseconds flush_every)
+    : store_(store), clock_(clock), retention_(retention), flush_every_(flush_every) {
+  if (flush_every_.count() > 0) thread_ = std::thread([this] { run(); });
+}
 
 AccessLog::~AccessLog() {
   {
@@ -15,7 +17,7 @@ AccessLog::~AccessLog() {
     stopping_ = true;
   }
   cv_.notify_all();
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
   flush();
 }
 
@@ -30,6 +32,10 @@ void AccessLog::record(const KeyEntry& key, std::string_view ip, std::string_vie
   }
   std::lock_guard lock(mu_);
   if (ok) {
+    Usage& use = usage_[key.key.id];
+    use.key_id = key.key.id;
+    use.at = now;
+    if (use.ip != ip) use.ip = ip;
     auto it = last_accepted_.find(key.key.id);
     if (it != last_accepted_.end()) {
       AccessEntry& last = pending_[it->second];
@@ -40,7 +46,6 @@ void AccessLog::record(const KeyEntry& key, std::string_view ip, std::string_vie
       }
     }
     last_accepted_[key.key.id] = pending_.size();
-    usage_.push_back({key.key.id, now, std::string(ip)});
   }
   pending_.push_back({key.key.id, now, std::string(ip), std::string(method), std::string(path), ok, status,
                       std::move(reason), 1});
@@ -49,7 +54,7 @@ void AccessLog::record(const KeyEntry& key, std::string_view ip, std::string_vie
 void AccessLog::run() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+    cv_.wait_for(lock, flush_every_, [this] { return stopping_; });
     lock.unlock();
     try {
       flush();
@@ -63,7 +68,7 @@ void AccessLog::run() {
 void AccessLog::flush() {
   std::lock_guard flush_lock(flush_mu_);
   std::vector<AccessEntry> batch;
-  std::vector<Usage> usage;
+  std::unordered_map<int64_t, Usage> usage;
   {
     std::lock_guard lock(mu_);
     batch.swap(pending_);
@@ -71,8 +76,6 @@ void AccessLog::flush() {
     last_accepted_.clear();
   }
   if (batch.empty()) return;
-  std::unordered_map<int64_t, Usage> last;
-  for (auto& u : usage) last[u.key_id] = u;
   std::unordered_map<int64_t, size_t> per_key;
   for (const auto& e : batch) ++per_key[e.key_id];
   store_.tx([&](store::Db& db) {
@@ -83,7 +86,7 @@ void AccessLog::flush() {
               {e.key_id, e.at, e.ip, e.method, e.path, int64_t{e.ok ? 1 : 0}, int64_t{e.status}, e.reason, e.count,
                e.key_id});
     }
-    for (const auto& [key_id, u] : last) {
+    for (const auto& [key_id, u] : usage) {
       db.exec("UPDATE api_keys SET last_used_at = ?, last_used_ip = ? WHERE id = ? AND last_used_at < ?",
               {u.at, u.ip, key_id, u.at});
     }

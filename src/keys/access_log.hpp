@@ -6,6 +6,7 @@
 // Accepted requests of one key from one IP to one path within the same second are one entry
 // with a count, so a busy bot does not turn every request into a row; refusals are one each.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -36,7 +37,9 @@ struct AccessEntry {
 
 class AccessLog {
  public:
-  AccessLog(store::Store& store, const Clock& clock, size_t retention = 1000);
+  // `flush_every` zero: no background thread; the owner calls flush() (tests do).
+  AccessLog(store::Store& store, const Clock& clock, size_t retention = 1000,
+            std::chrono::milliseconds flush_every = std::chrono::seconds(1));
   ~AccessLog();
   AccessLog(const AccessLog&) = delete;
   AccessLog& operator=(const AccessLog&) = delete;
@@ -54,6 +57,7 @@ class AccessLog {
   store::Store& store_;
   const Clock& clock_;
   size_t retention_;
+  std::chrono::milliseconds flush_every_;
   std::mutex mu_;
   std::vector<AccessEntry> pending_;
   std::unordered_map<int64_t, size_t> last_accepted_;  // key id -> its newest accepted entry in pending_
@@ -62,7 +66,7 @@ class AccessLog {
     int64_t at;
     std::string ip;
   };
-  std::vector<Usage> usage_;
+  std::unordered_map<int64_t, Usage> usage_;  // key id -> its latest accepted use
   std::mutex flush_mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

@@ -10,8 +10,8 @@ namespace kg::keys {
 namespace {
 constexpr unsigned char kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
-// Parses an address with no prefix; a mapped IPv6 address becomes IPv4.
-std::optional<IpRange> parse_address(const std::string& text) {
+// Parses an address with no prefix; a mapped IPv6 address becomes IPv4 (and says so).
+std::optional<IpRange> parse_address(const std::string& text, bool* was_mapped = nullptr) {
   IpRange r;
   if (inet_pton(AF_INET, text.c_str(), r.addr.data()) == 1) {
     r.v4 = true;
@@ -22,6 +22,7 @@ std::optional<IpRange> parse_address(const std::string& text) {
     if (std::memcmp(r.addr.data(), kMappedPrefix, 12) == 0) {
       std::memmove(r.addr.data(), r.addr.data() + 12, 4);
       std::memset(r.addr.data() + 4, 0, 12);
+      if (was_mapped) *was_mapped = true;
       r.v4 = true;
       r.prefix = 32;
       return r;
@@ -45,14 +46,21 @@ bool prefix_equal(const std::array<unsigned char, 16>& a, const std::array<unsig
 
 std::optional<IpRange> IpRange::parse(std::string_view text) {
   size_t slash = text.find('/');
-  auto r = parse_address(std::string(text.substr(0, slash)));
+  bool mapped = false;
+  auto r = parse_address(std::string(text.substr(0, slash)), &mapped);
   if (!r) return std::nullopt;
   if (slash == std::string_view::npos) return r;
   std::string_view p = text.substr(slash + 1);
   int prefix = -1;
   auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), prefix);
+  if (p.empty() || ec != std::errc() || end != p.data() + p.size()) return std::nullopt;
+  // ::ffff:a.b.c.d/N counts the 96 bits of the mapping prefix: it is a.b.c.d/(N-96).
+  if (mapped) {
+    if (prefix < 96) return std::nullopt;
+    prefix -= 96;
+  }
   const int max = r->v4 ? 32 : 128;
-  if (p.empty() || ec != std::errc() || end != p.data() + p.size() || prefix < 0 || prefix > max) return std::nullopt;
+  if (prefix < 0 || prefix > max) return std::nullopt;
   // A range written with host bits set (10.0.0.1/8) is refused: it is almost always a typo.
   IpRange network = *r;
   network.prefix = prefix;

@@ -224,7 +224,11 @@ Result<IssuedKey> KeyService::create(const Owner& owner, const NewKey& req, cons
   key.created_at = now;
   key.api_key = generate_api_key();
 
-  // The code is checked last, so that a mistake in the form does not burn it.
+  // The code is checked last, so that a mistake in the form (or a full account) does not burn it.
+  auto existing = store_.tx([&](Db& db) {
+    return db.query_one("SELECT COUNT(*) FROM api_keys WHERE user_id = ?", {owner.user_id})->int64(0);
+  });
+  if (existing >= policy_.max_keys_per_user) return make_error(err::kKeyLimit, policy_.max_keys_per_user);
   if (auto s = check_totp_(owner.user_id, totp); !s) return s.error();
 
   IssuedKey issued;
