@@ -75,12 +75,12 @@ json::object symbol_json(const Market& m) {
 
 // The markets asked for by ?symbol=X or ?symbols=["X","Y"], or all of them.
 Result<std::vector<const Market*>> selected_markets(const ExchangeSpec& ex, const Params& params) {
-  const std::string* one = params.get("symbol");
-  const std::string* many = params.get("symbols");
+  const auto one = params.get("symbol");
+  const auto many = params.get("symbols");
   if (one && many) return make_error(err::kBadParamCombination);
   std::vector<std::string> names;
   if (one) {
-    names.push_back(*one);
+    names.emplace_back(*one);
   } else if (many) {
     boost::system::error_code ec;
     json::value v = json::parse(*many, ec);

@@ -1,5 +1,7 @@
 #include "auth/gatekeeper.hpp"
 
+#include <algorithm>
+
 
 #include "auth/timestamp.hpp"
 #include "keys/key_service.hpp"
@@ -38,32 +40,34 @@ void Gatekeeper::record(const KeyEntry& key, const SignedRequest& r, int status)
               status < 400 ? std::string() : "request failed with HTTP " + std::to_string(status));
 }
 
-std::optional<std::string> Gatekeeper::verified_signature(const KeyEntry& key, std::string_view payload,
-                                                          const std::string& signature, int64_t now_ms) const {
+bool Gatekeeper::verify_signature(const KeyEntry& key, std::string_view payload, std::string_view signature,
+                                  int64_t now_ms, Canonical& out) const {
   switch (key.key.type) {
     case KeyType::kHmacSha256: {
       const bool ok = (key.hmac && key.hmac->verify_hex(payload, signature)) ||
                       (key.previous_hmac && now_ms < key.previous_until &&
                        key.previous_hmac->verify_hex(payload, signature));
-      if (!ok) return std::nullopt;
-      std::string canonical = signature;
-      for (char& c : canonical) {
-        if (c >= 'A' && c <= 'F') c = static_cast<char>(c + ('a' - 'A'));  // verified hex: nothing else to fold
+      if (!ok) return false;
+      out.size = signature.size();  // 64: verify_hex accepts nothing else
+      for (size_t i = 0; i < out.size; ++i) {
+        const char c = signature[i];
+        out.bytes[i] = c >= 'A' && c <= 'F' ? static_cast<char>(c + ('a' - 'A')) : c;
       }
-      return canonical;
+      return true;
     }
-    case KeyType::kEd25519: {
-      auto raw = decode_base64_signature(signature);
-      if (raw && key.ed25519 && key.ed25519->verify(payload, *raw)) return raw;
-      return std::nullopt;
-    }
+    case KeyType::kEd25519:
     case KeyType::kRsa: {
-      auto raw = decode_base64_signature(signature);
-      if (raw && key.rsa && key.rsa->verify(payload, *raw)) return raw;
-      return std::nullopt;
+      auto raw = decode_base64_signature(std::string(signature));
+      if (!raw || raw->size() > sizeof out.bytes) return false;
+      const bool ok = key.key.type == KeyType::kEd25519 ? key.ed25519 && key.ed25519->verify(payload, *raw)
+                                                         : key.rsa && key.rsa->verify(payload, *raw);
+      if (!ok) return false;
+      std::copy(raw->begin(), raw->end(), out.bytes);
+      out.size = raw->size();
+      return true;
     }
   }
-  return std::nullopt;
+  return false;
 }
 
 Result<Authorised> Gatekeeper::check(const SignedRequest& r, Security security, std::optional<Permission> required) {
@@ -85,14 +89,16 @@ Result<Authorised> Gatekeeper::check(const SignedRequest& r, Security security, 
   if (security == Security::kUserData || security == Security::kTrade) {
     auto window = check_timestamp(r.params.get("timestamp"), r.params.get("recvWindow"), now);
     if (!window) return refuse(&key, r, window.error(), "timestamp: " + window.error().msg);
-    const std::string* signature = r.params.get("signature");
+    const auto signature = r.params.get("signature");
     if (!signature || signature->empty()) {
       return refuse(&key, r, make_error(err::kBadParam, "signature"), "no signature");
     }
     std::string storage;
-    auto canonical = verified_signature(key, signature_payload(r.query, r.body, storage), *signature, now);
-    if (!canonical) return refuse(&key, r, make_error(err::kBadSignature), "signature is not valid");
-    if (!replay_.first_use(key.key.api_key, *canonical, window->expires_at_ms, now)) {
+    Canonical canonical;
+    if (!verify_signature(key, signature_payload(r.query, r.body, storage), *signature, now, canonical)) {
+      return refuse(&key, r, make_error(err::kBadSignature), "signature is not valid");
+    }
+    if (!replay_.first_use(key.key.api_key, canonical.view(), window->expires_at_ms, now)) {
       return refuse(&key, r, make_error(err::kReplayedSignature), "signature was already used (replay)");
     }
   }

@@ -51,10 +51,16 @@ class Gatekeeper {
 
  private:
   Error refuse(const keys::KeyEntry* key, const SignedRequest& request, Error error, std::string reason);
-  // The signature in canonical form (lower-case hex for HMAC, raw bytes otherwise) when it is
-  // valid, so that one signature written two ways is one signature to the replay guard.
-  std::optional<std::string> verified_signature(const keys::KeyEntry& key, std::string_view payload,
-                                                const std::string& signature, int64_t now_ms) const;
+  // A signature in canonical form: lower-case hex for HMAC, raw bytes otherwise (RSA-4096: 512).
+  struct Canonical {
+    char bytes[512];
+    size_t size = 0;
+    std::string_view view() const { return {bytes, size}; }
+  };
+  // True when valid; then `out` holds the canonical form, so that one signature written two ways
+  // is one signature to the replay guard.
+  bool verify_signature(const keys::KeyEntry& key, std::string_view payload, std::string_view signature,
+                        int64_t now_ms, Canonical& out) const;
 
   const keys::KeyIndex& index_;
   keys::AccessLog& log_;

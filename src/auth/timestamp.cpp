@@ -6,7 +6,8 @@
 
 namespace kg::auth {
 
-Result<Window> check_timestamp(const std::string* timestamp, const std::string* recv_window, int64_t now_ms) {
+Result<Window> check_timestamp(std::optional<std::string_view> timestamp, std::optional<std::string_view> recv_window,
+                               int64_t now_ms) {
   if (!timestamp || timestamp->empty()) return make_error(err::kBadParam, "timestamp");
   int64_t ts = 0;
   auto [end, ec] = std::from_chars(timestamp->data(), timestamp->data() + timestamp->size(), ts);

@@ -4,7 +4,8 @@
 // recvWindow in milliseconds with up to 3 decimals, at most 60000.
 
 #include <cstdint>
-#include <string>
+#include <optional>
+#include <string_view>
 
 #include "common/result.hpp"
 
@@ -19,7 +20,8 @@ struct Window {
   int64_t expires_at_ms = 0;  // after this the request could not be accepted again anyway
 };
 
-// `recv_window` may be null (default 5000).
-Result<Window> check_timestamp(const std::string* timestamp, const std::string* recv_window, int64_t now_ms);
+// `recv_window` may be absent (default 5000).
+Result<Window> check_timestamp(std::optional<std::string_view> timestamp, std::optional<std::string_view> recv_window,
+                               int64_t now_ms);
 
 }  // namespace kg::auth

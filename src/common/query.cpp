@@ -4,11 +4,11 @@
 
 namespace kg {
 
-const std::string* Params::get(std::string_view name) const {
+std::optional<std::string_view> Params::get(std::string_view name) const {
   for (const auto& [k, v] : items_) {
-    if (k == name) return &v;
+    if (k == name) return v;
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 namespace {
@@ -71,33 +71,67 @@ bool decode_into(std::string_view text, std::string& out) {
   return true;
 }
 
-Status parse_into(std::string_view text, Params& out, size_t keep_before) {
-  Status status = ok_status();
-  std::vector<std::string> shadowed;  // names of this source that the query already gave
-  const size_t first_own = out.items().size();
-  for_each_pair(text, [&](std::string_view raw_key, std::string_view raw_value) {
-    if (!status) return;
-    std::string key, value;
-    if (!decode_into(raw_key, key)) { status = make_error(err::kIllegalChars, "name", "percent-encoded bytes"); return; }
-    if (!decode_into(raw_value, value)) { status = make_error(err::kIllegalChars, key, "percent-encoded bytes"); return; }
-    const auto& items = out.items();
-    // A name twice in the same source is refused; a name already given by the query wins.
-    for (size_t i = first_own; i < items.size(); ++i) {
-      if (items[i].first == key) { status = make_error(err::kDuplicateParam); return; }
-    }
-    for (size_t i = 0; i < keep_before; ++i) {
-      if (items[i].first != key) continue;
-      if (std::find(shadowed.begin(), shadowed.end(), key) != shadowed.end()) {
-        status = make_error(err::kDuplicateParam);
-      } else {
-        shadowed.push_back(std::move(key));
+}  // namespace
+
+// Builds a Params: plain tokens stay views of the raw text, escaped ones are decoded into the
+// Params' buffer, which is sized once for the worst case so that it never moves.
+class ParamsBuilder {
+ public:
+  ParamsBuilder(Params& p, size_t raw_size) : p_(p) {
+    p_.items_.reserve(16);
+    raw_size_ = raw_size;
+  }
+
+  // The decoded token, or nullopt on a bad escape.
+  std::optional<std::string_view> token(std::string_view raw) {
+    size_t plain = 0;
+    while (plain < raw.size() && raw[plain] != '%' && raw[plain] != '+') ++plain;
+    if (plain == raw.size()) return raw;
+    if (p_.decoded_.capacity() == 0) p_.decoded_.reserve(raw_size_);
+    const size_t start = p_.decoded_.size();
+    std::string tmp;
+    if (!decode_into(raw, tmp)) return std::nullopt;
+    p_.decoded_.insert(p_.decoded_.end(), tmp.begin(), tmp.end());
+    return std::string_view(p_.decoded_.data() + start, tmp.size());
+  }
+
+  Status add_source(std::string_view text, size_t keep_before) {
+    Status status = ok_status();
+    std::vector<std::string_view> shadowed;  // names of this source that the query already gave
+    const size_t first_own = p_.items_.size();
+    for_each_pair(text, [&](std::string_view raw_key, std::string_view raw_value) {
+      if (!status) return;
+      auto key = token(raw_key);
+      if (!key) { status = make_error(err::kIllegalChars, "name", "percent-encoded bytes"); return; }
+      auto value = token(raw_value);
+      if (!value) { status = make_error(err::kIllegalChars, std::string(*key), "percent-encoded bytes"); return; }
+      const auto& items = p_.items_;
+      // A name twice in the same source is refused; a name already given by the query wins.
+      for (size_t i = first_own; i < items.size(); ++i) {
+        if (items[i].first == *key) { status = make_error(err::kDuplicateParam); return; }
       }
-      return;
-    }
-    out.add(std::move(key), std::move(value));
-  });
-  return status;
-}
+      for (size_t i = 0; i < keep_before; ++i) {
+        if (items[i].first != *key) continue;
+        if (std::find(shadowed.begin(), shadowed.end(), *key) != shadowed.end()) {
+          status = make_error(err::kDuplicateParam);
+        } else {
+          shadowed.push_back(*key);
+        }
+        return;
+      }
+      p_.items_.emplace_back(*key, *value);
+    });
+    return status;
+  }
+
+  size_t size() const { return p_.items_.size(); }
+
+ private:
+  Params& p_;
+  size_t raw_size_ = 0;
+};
+
+namespace {
 
 std::string without_signature(std::string_view text) {
   std::string out;
@@ -129,10 +163,10 @@ Result<std::string> percent_decode(std::string_view text, std::string_view param
 
 Result<Params> parse_params(std::string_view query, std::string_view body) {
   Params params;
-  params.reserve(16);
-  if (auto s = parse_into(query, params, 0); !s) return s.error();
-  const size_t from_query = params.items().size();
-  if (auto s = parse_into(body, params, from_query); !s) return s.error();
+  ParamsBuilder builder(params, query.size() + body.size());
+  if (auto s = builder.add_source(query, 0); !s) return s.error();
+  const size_t from_query = builder.size();
+  if (auto s = builder.add_source(body, from_query); !s) return s.error();
   return params;
 }
 

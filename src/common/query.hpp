@@ -3,6 +3,7 @@
 // merged (the query wins), a name repeated within one source refused (-1101). The raw bytes are
 // kept, because a signature covers the bytes as received, never a re-encoding.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -12,17 +13,26 @@
 
 namespace kg {
 
+// Names and values are views: into the request's raw query and body when they needed no
+// decoding (the usual case), else into the Params' own buffer. A Params must not outlive the
+// strings it was parsed from; it can be moved, not copied.
 class Params {
  public:
-  // nullptr when absent.
-  const std::string* get(std::string_view name) const;
-  bool has(std::string_view name) const { return get(name) != nullptr; }
-  const std::vector<std::pair<std::string, std::string>>& items() const { return items_; }
-  void add(std::string name, std::string value) { items_.emplace_back(std::move(name), std::move(value)); }
-  void reserve(size_t n) { items_.reserve(n); }
+  Params() = default;
+  Params(Params&&) noexcept = default;
+  Params& operator=(Params&&) noexcept = default;
+  Params(const Params&) = delete;
+  Params& operator=(const Params&) = delete;
+
+  std::optional<std::string_view> get(std::string_view name) const;
+  bool has(std::string_view name) const { return get(name).has_value(); }
+  const std::vector<std::pair<std::string_view, std::string_view>>& items() const { return items_; }
 
  private:
-  std::vector<std::pair<std::string, std::string>> items_;
+  friend Result<Params> parse_params(std::string_view query, std::string_view body);
+  friend class ParamsBuilder;
+  std::vector<std::pair<std::string_view, std::string_view>> items_;
+  std::vector<char> decoded_;  // reserved once, never reallocated: views into it stay valid
 };
 
 // Percent-decodes (and '+' to space, as in form encoding). Fails on a bad escape.

@@ -15,7 +15,7 @@ constexpr const char* kAhead = "Timestamp for this request was 1000ms ahead of t
 constexpr const char* kOld = "Timestamp for this request is outside of the recvWindow.";
 
 Result<Window> check(const std::string& ts, std::optional<std::string> window = std::nullopt, int64_t now = kNow) {
-  return check_timestamp(&ts, window ? &*window : nullptr, now);
+  return check_timestamp(ts, window ? std::optional<std::string_view>(*window) : std::nullopt, now);
 }
 std::string ms(int64_t v) { return std::to_string(v); }
 
@@ -106,7 +106,7 @@ TEST(CheckTimestamp, MicrosecondTimestamps) {
 
 TEST(CheckTimestamp, MissingOrMalformedTimestamp) {
   const std::string bad_msg = "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.";
-  auto missing = check_timestamp(nullptr, nullptr, kNow);
+  auto missing = check_timestamp(std::nullopt, std::nullopt, kNow);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().code, -1102);
   EXPECT_EQ(missing.error().msg, bad_msg);

@@ -15,7 +15,9 @@ Items items_of(std::string_view query, std::string_view body) {
   auto params = parse_params(query, body);
   EXPECT_TRUE(params.ok()) << (params.ok() ? "" : params.error().msg);
   if (!params.ok()) return {};
-  return params->items();
+  Items out;
+  for (const auto& [k, v] : params->items()) out.emplace_back(k, v);
+  return out;
 }
 
 TEST(ParseParams, QueryAndBodyAreMergedInOrder) {
@@ -29,13 +31,13 @@ TEST(ParseParams, QueryAndBodyAreMergedInOrder) {
 TEST(ParseParams, GetAndHas) {
   auto params = parse_params("symbol=BTCUSDT&side=BUY", "quantity=1");
   ASSERT_TRUE(params.ok());
-  ASSERT_NE(params->get("symbol"), nullptr);
+  ASSERT_TRUE(params->get("symbol").has_value());
   EXPECT_EQ(*params->get("symbol"), "BTCUSDT");
   EXPECT_EQ(*params->get("quantity"), "1");
   EXPECT_TRUE(params->has("side"));
   EXPECT_FALSE(params->has("price"));
-  EXPECT_EQ(params->get("price"), nullptr);
-  EXPECT_EQ(params->get("SYMBOL"), nullptr);  // names are case-sensitive
+  EXPECT_FALSE(params->get("price").has_value());
+  EXPECT_FALSE(params->get("SYMBOL").has_value());  // names are case-sensitive
 }
 
 TEST(ParseParams, QueryWinsOverBody) {
@@ -145,6 +147,25 @@ TEST(SignaturePayload, KeepsTheBytesAsReceived) {
   // Only the pair named exactly "signature" goes.
   EXPECT_EQ(signature_payload("signatureX=1&xsignature=2&signature=3", ""),
             "signatureX=1&xsignature=2");
+}
+
+}  // namespace
+}  // namespace kg
+
+namespace kg {
+namespace {
+
+TEST(ParseParams, PlainValuesAreViewsOfTheRawQueryAndSurviveAMove) {
+  const std::string query = "symbol=BTCUSDT&note=a%20b&side=BUY";
+  auto parsed = parse_params(query, "");
+  ASSERT_TRUE(parsed.ok());
+  Params params = std::move(*parsed);  // views into the decoded buffer must survive the move
+  auto symbol = params.get("symbol");
+  ASSERT_TRUE(symbol.has_value());
+  EXPECT_GE(symbol->data(), query.data());
+  EXPECT_LT(symbol->data(), query.data() + query.size());  // no copy
+  EXPECT_EQ(params.get("note"), "a b");                    // decoded into the Params' own buffer
+  EXPECT_EQ(params.get("side"), "BUY");
 }
 
 }  // namespace
