@@ -91,6 +91,31 @@ bool IpAllowlist::allows(std::string_view ip) const {
   return false;
 }
 
+std::optional<IpAllowlist> IpAllowlist::parse_list(std::string_view text, std::string* bad) {
+  std::vector<IpRange> ranges;
+  while (!text.empty()) {
+    size_t comma = text.find(',');
+    std::string_view item = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.empty()) continue;
+    auto r = IpRange::parse(item);
+    if (!r) {
+      if (bad) *bad = std::string(item);
+      return std::nullopt;
+    }
+    ranges.push_back(*r);
+  }
+  return IpAllowlist(std::move(ranges));
+}
+
+std::string IpAllowlist::to_list() const {
+  std::string out;
+  for (const auto& r : ranges_) out += (out.empty() ? "" : ",") + r.to_string();
+  return out;
+}
+
 std::vector<std::string> IpAllowlist::to_strings() const {
   std::vector<std::string> out;
   for (const auto& r : ranges_) out.push_back(r.to_string());

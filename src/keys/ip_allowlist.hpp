@@ -24,6 +24,9 @@ class IpAllowlist {
  public:
   IpAllowlist() = default;
   explicit IpAllowlist(std::vector<IpRange> ranges) : ranges_(std::move(ranges)) {}
+  // "10.0.0.0/8, ::1": comma-separated, spaces ignored. On failure `bad` gets the bad entry.
+  static std::optional<IpAllowlist> parse_list(std::string_view text, std::string* bad = nullptr);
+  std::string to_list() const;  // the same form, for storage
   bool allows(std::string_view ip) const;
   bool empty() const { return ranges_.empty(); }
   const std::vector<IpRange>& ranges() const { return ranges_; }

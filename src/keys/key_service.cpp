@@ -26,24 +26,6 @@ struct StoredKey {
   int64_t previous_until = 0;
 };
 
-IpAllowlist parse_stored_allowlist(const std::string& text) {
-  std::vector<IpRange> ranges;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t comma = text.find(',', pos);
-    if (comma == std::string::npos) comma = text.size();
-    if (auto r = IpRange::parse(std::string_view(text).substr(pos, comma - pos))) ranges.push_back(*r);
-    pos = comma + 1;
-  }
-  return IpAllowlist(std::move(ranges));
-}
-
-std::string join(const std::vector<std::string>& parts) {
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : ",") + p;
-  return out;
-}
-
 StoredKey from_row(const Row& r) {
   StoredKey s;
   ApiKey& k = s.key;
@@ -54,7 +36,7 @@ StoredKey from_row(const Row& r) {
   k.type = parse_key_type(r.text(4)).value_or(KeyType::kHmacSha256);
   k.permissions = static_cast<PermissionSet>(r.int64(5));
   k.read_only = r.boolean(6);
-  k.allowlist = parse_stored_allowlist(r.text(7));
+  k.allowlist = IpAllowlist::parse_list(r.text(7)).value_or(IpAllowlist{});
   k.active = r.boolean(8);
   k.created_at = r.int64(9);
   k.expires_at = r.int64(10);
@@ -245,7 +227,7 @@ Result<IssuedKey> KeyService::create(const Owner& owner, const NewKey& req, cons
         "created_at, expires_at, trade_expires_at, secret_sealed, public_key, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         {key.api_key, key.user_id, key.label, std::string(key_type_name(key.type)), int64_t{key.permissions},
-         int64_t{key.read_only ? 1 : 0}, join(key.allowlist.to_strings()), int64_t{key.active ? 1 : 0}, now,
+         int64_t{key.read_only ? 1 : 0}, key.allowlist.to_list(), int64_t{key.active ? 1 : 0}, now,
          key.expires_at, key.trade_expires_at, sealed ? store::Value(*sealed) : store::Value(nullptr),
          key.public_key.empty() ? store::Value(nullptr) : store::Value(key.public_key), now});
     return row->int64(0);

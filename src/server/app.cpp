@@ -56,22 +56,10 @@ void check_master_key(store::Store& store, const crypto::Sealer& sealer) {
 }
 
 keys::IpAllowlist parse_trusted_proxies(const std::string& text) {
-  std::vector<keys::IpRange> ranges;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t comma = text.find(',', pos);
-    if (comma == std::string::npos) comma = text.size();
-    std::string item = text.substr(pos, comma - pos);
-    item.erase(0, item.find_first_not_of(' '));
-    item.erase(item.find_last_not_of(' ') + 1);
-    if (!item.empty()) {
-      auto r = keys::IpRange::parse(item);
-      if (!r) throw std::runtime_error("http.trusted_proxies: '" + item + "' is not an address or CIDR range");
-      ranges.push_back(*r);
-    }
-    pos = comma + 1;
-  }
-  return keys::IpAllowlist(std::move(ranges));
+  std::string bad;
+  auto list = keys::IpAllowlist::parse_list(text, &bad);
+  if (!list) throw std::runtime_error("setting http.trusted_proxies: '" + bad + "' is not an address or CIDR range");
+  return *list;
 }
 
 int run(const ServeOptions& options) {
