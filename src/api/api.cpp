@@ -15,6 +15,7 @@ Api::Api(Services services) : services_(services) {
   add_health_routes(router_, services_);
   add_key_routes(router_, services_);
   add_signed_routes(router_, services_);
+  add_web_routes(router_);
 }
 
 bool Api::blocking(const Request& request) const {
@@ -38,7 +39,40 @@ std::string bearer_token(const Request& r) {
   if (!auth.starts_with(kPrefix)) return {};
   return std::string(auth.substr(kPrefix.size()));
 }
+
+bool safe_method(std::string_view m) { return m == "GET" || m == "HEAD"; }
+
+// The session token from the Authorization header (API clients), or from the session cookie
+// (the browser console), which for a state-changing call needs the CSRF header as well.
+Result<std::string> console_token(const Request& r) {
+  if (auto bearer = bearer_token(r); !bearer.empty()) return bearer;
+  std::string_view session = cookie(r, kSessionCookie);
+  if (session.empty()) return std::string();
+  if (!safe_method(r.method)) {
+    std::string_view expected = cookie(r, kCsrfCookie);
+    if (expected.empty() || r.header("x-csrf-token") != expected) return make_error(err::kCsrf);
+  }
+  return std::string(session);
+}
 }  // namespace
+
+std::string_view cookie(const Request& request, std::string_view name) {
+  std::string_view all = request.header("cookie");
+  while (!all.empty()) {
+    size_t semi = all.find(';');
+    std::string_view pair = all.substr(0, semi);
+    all = semi == std::string_view::npos ? std::string_view{} : all.substr(semi + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
+      return pair.substr(name.size() + 1);
+    }
+  }
+  return {};
+}
+
+bool over_tls(const Request& request, const keys::IpAllowlist& trusted) {
+  return !trusted.empty() && trusted.allows(request.remote_ip) && request.header("x-forwarded-proto") == "https";
+}
 
 std::string client_ip(const Request& request, const keys::IpAllowlist& trusted) {
   if (trusted.empty() || !trusted.allows(request.remote_ip)) return request.remote_ip;
@@ -89,7 +123,9 @@ Response Api::handle(const Request& request) {
           response = m.route->handler(ctx);
           break;
         case Security::kConsole:
-          if (auto user = services_.accounts.authenticate(bearer_token(request)); !user) {
+          if (auto token = console_token(request); !token) {
+            response = error_response(token.error());
+          } else if (auto user = services_.accounts.authenticate(*token); !user) {
             response = error_response(user.error());
           } else {
             ctx.user = std::move(*user);

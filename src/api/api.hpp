@@ -51,6 +51,14 @@ void add_console_routes(Router& router, const Services& services);
 void add_health_routes(Router& router, const Services& services);
 void add_key_routes(Router& router, const Services& services);
 void add_signed_routes(Router& router, const Services& services);
+void add_web_routes(Router& router);
+
+// Console sessions in a browser: an HttpOnly, SameSite=Strict cookie carries the session token;
+// state-changing calls must repeat the (readable) CSRF cookie in X-CSRF-Token.
+inline constexpr std::string_view kSessionCookie = "kg_session";
+inline constexpr std::string_view kCsrfCookie = "kg_csrf";
+std::string_view cookie(const Request& request, std::string_view name);
+bool over_tls(const Request& request, const keys::IpAllowlist& trusted_proxies);
 
 // The client's address: the peer, or the address a trusted proxy reports in X-Forwarded-For.
 std::string client_ip(const Request& request, const keys::IpAllowlist& trusted_proxies);

@@ -4,6 +4,7 @@
 
 #include "api/api.hpp"
 #include "api/json_body.hpp"
+#include "crypto/random.hpp"
 
 namespace kg::api {
 
@@ -46,7 +47,8 @@ void add_console_routes(Router& router, const Services& s) {
                     {"uid", user->id}, {"email", user->email}, {"twoFactorEnabled", false}});
               }});
 
-  router.add({"POST", "/console/v1/login", Security::kNone, 1, true, [&acc](Context& ctx) {
+  router.add({"POST", "/console/v1/login", Security::kNone, 1, true,
+              [&acc, &clock = s.clock, &proxies = s.trusted_proxies](Context& ctx) {
                 auto body = JsonBody::parse(ctx.request.body, {"email", "password", "totp"});
                 if (!body) return error_response(body.error());
                 auto email = body->required_string("email");
@@ -57,15 +59,29 @@ void add_console_routes(Router& router, const Services& s) {
                 if (!totp) return error_response(totp.error());
                 auto session = acc.login(*email, *password, *totp, ctx.request.remote_ip);
                 if (!session) return error_response(session.error());
-                return json_response(json::object{{"token", session->token},
-                                                  {"twoFactorEnabled", session->user.totp_enabled},
-                                                  {"expiresAt", session->expires_at}});
+                Response r = json_response(json::object{{"token", session->token},
+                                                        {"twoFactorEnabled", session->user.totp_enabled},
+                                                        {"expiresAt", session->expires_at}});
+                // For the browser console: the token in an HttpOnly cookie, and a CSRF token it can read.
+                const int64_t max_age = (session->expires_at - clock.now_ms()) / 1000;
+                const std::string secure = over_tls(ctx.request, proxies) ? "; Secure" : "";
+                r.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) + "=" + session->token +
+                                                         "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
+                                                         std::to_string(max_age) + secure);
+                r.headers.emplace_back("Set-Cookie", std::string(kCsrfCookie) + "=" + crypto::random_hex(16) +
+                                                         "; Path=/; SameSite=Strict; Max-Age=" + std::to_string(max_age) +
+                                                         secure);
+                return r;
               }});
 
   router.add({"POST", "/console/v1/logout", Security::kConsole, 1, true, [&acc](Context& ctx) {
                 std::string_view auth = ctx.request.header("authorization");
-                acc.logout(std::string(auth.substr(auth.find(' ') + 1)));
-                return json_response(json::object{});
+                acc.logout(auth.starts_with("Bearer ") ? std::string(auth.substr(7))
+                                                       : std::string(cookie(ctx.request, kSessionCookie)));
+                Response r = json_response(json::object{});
+                r.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+                r.headers.emplace_back("Set-Cookie", std::string(kCsrfCookie) + "=; Path=/; SameSite=Strict; Max-Age=0");
+                return r;
               }});
 
   router.add({"GET", "/console/v1/me", Security::kConsole, 1, true,

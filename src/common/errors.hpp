@@ -69,6 +69,7 @@ inline constexpr ErrorDef kEmailTaken{-7103, 409, "An account with this email al
 inline constexpr ErrorDef kInvalidEmail{-7104, 400, "Invalid email address."};
 inline constexpr ErrorDef kWeakPassword{-7105, 400, "Password must be {} to {} characters long."};
 inline constexpr ErrorDef kUserNotFound{-7106, 404, "No user with this email."};
+inline constexpr ErrorDef kCsrf{-7108, 403, "Missing or invalid CSRF token (send the kg_csrf cookie's value as X-CSRF-Token)."};
 inline constexpr ErrorDef kApiAccessDisabled{-7107, 403, "API access is disabled for this account; please contact support."};
 
 // API key management (console).

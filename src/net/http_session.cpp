@@ -53,7 +53,7 @@ api::Request to_api_request(const http::request<http::string_body>& req, const s
 http::response<http::string_body> to_http_response(const api::Response& r, unsigned version, bool keep_alive) {
   http::response<http::string_body> res{static_cast<http::status>(r.status), version};
   res.set(http::field::content_type, r.content_type);
-  for (const auto& [k, v] : r.headers) res.set(k, v);
+  for (const auto& [k, v] : r.headers) res.insert(k, v);  // insert: Set-Cookie may repeat
   res.body() = r.body;
   res.keep_alive(keep_alive);
   res.prepare_payload();
