@@ -78,7 +78,6 @@ bool decode_into(std::string_view text, std::string& out) {
 class ParamsBuilder {
  public:
   ParamsBuilder(Params& p, size_t raw_size) : p_(p) {
-    p_.items_.reserve(16);
     raw_size_ = raw_size;
   }
 

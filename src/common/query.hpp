@@ -3,6 +3,8 @@
 // merged (the query wins), a name repeated within one source refused (-1101). The raw bytes are
 // kept, because a signature covers the bytes as received, never a re-encoding.
 
+#include <boost/container/small_vector.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,12 +28,13 @@ class Params {
 
   std::optional<std::string_view> get(std::string_view name) const;
   bool has(std::string_view name) const { return get(name).has_value(); }
-  const std::vector<std::pair<std::string_view, std::string_view>>& items() const { return items_; }
+  using Items = boost::container::small_vector<std::pair<std::string_view, std::string_view>, 16>;
+  const Items& items() const { return items_; }
 
  private:
   friend Result<Params> parse_params(std::string_view query, std::string_view body);
   friend class ParamsBuilder;
-  std::vector<std::pair<std::string_view, std::string_view>> items_;
+  Items items_;  // up to 16 parameters without touching the heap
   std::vector<char> decoded_;  // reserved once, never reallocated: views into it stay valid
 };
 
