@@ -40,32 +40,33 @@ void Gatekeeper::record(const KeyEntry& key, const SignedRequest& r, int status)
               status < 400 ? std::string() : "request failed with HTTP " + std::to_string(status));
 }
 
+bool Gatekeeper::canonical_signature(const KeyEntry& key, std::string_view signature, Canonical& out) {
+  if (key.key.type == KeyType::kHmacSha256) {
+    if (signature.size() != 64) return false;
+    for (size_t i = 0; i < 64; ++i) {
+      const char c = signature[i];
+      out.bytes[i] = c >= 'A' && c <= 'F' ? static_cast<char>(c + ('a' - 'A')) : c;
+    }
+    out.size = 64;
+    return true;
+  }
+  auto raw = decode_base64_signature(std::string(signature));
+  if (!raw || raw->size() > sizeof out.bytes) return false;
+  std::copy(raw->begin(), raw->end(), out.bytes);
+  out.size = raw->size();
+  return true;
+}
+
 bool Gatekeeper::verify_signature(const KeyEntry& key, std::string_view payload, std::string_view signature,
-                                  int64_t now_ms, Canonical& out) const {
+                                  const Canonical& canonical, int64_t now_ms) const {
   switch (key.key.type) {
-    case KeyType::kHmacSha256: {
-      const bool ok = (key.hmac && key.hmac->verify_hex(payload, signature)) ||
-                      (key.previous_hmac && now_ms < key.previous_until &&
-                       key.previous_hmac->verify_hex(payload, signature));
-      if (!ok) return false;
-      out.size = signature.size();  // 64: verify_hex accepts nothing else
-      for (size_t i = 0; i < out.size; ++i) {
-        const char c = signature[i];
-        out.bytes[i] = c >= 'A' && c <= 'F' ? static_cast<char>(c + ('a' - 'A')) : c;
-      }
-      return true;
-    }
+    case KeyType::kHmacSha256:
+      return (key.hmac && key.hmac->verify_hex(payload, signature)) ||
+             (key.previous_hmac && now_ms < key.previous_until && key.previous_hmac->verify_hex(payload, signature));
     case KeyType::kEd25519:
-    case KeyType::kRsa: {
-      auto raw = decode_base64_signature(std::string(signature));
-      if (!raw || raw->size() > sizeof out.bytes) return false;
-      const bool ok = key.key.type == KeyType::kEd25519 ? key.ed25519 && key.ed25519->verify(payload, *raw)
-                                                         : key.rsa && key.rsa->verify(payload, *raw);
-      if (!ok) return false;
-      std::copy(raw->begin(), raw->end(), out.bytes);
-      out.size = raw->size();
-      return true;
-    }
+      return key.ed25519 && key.ed25519->verify(payload, canonical.view());
+    case KeyType::kRsa:
+      return key.rsa && key.rsa->verify(payload, canonical.view());
   }
   return false;
 }
@@ -93,12 +94,18 @@ Result<Authorised> Gatekeeper::check(const SignedRequest& r, Security security, 
     if (!signature || signature->empty()) {
       return refuse(&key, r, make_error(err::kBadParam, "signature"), "no signature");
     }
-    std::string storage;
     Canonical canonical;
-    if (!verify_signature(key, signature_payload(r.query, r.body, storage), *signature, now, canonical)) {
+    if (!canonical_signature(key, *signature, canonical)) {
       return refuse(&key, r, make_error(err::kBadSignature), "signature is not valid");
     }
-    if (!replay_.first_use(key.key.api_key, canonical.view(), window->expires_at_ms, now)) {
+    // Start fetching the replay guard's slot now; verifying the signature hides the wait.
+    const uint64_t fingerprint = ReplayGuard::fingerprint(key.key.api_key, canonical.view());
+    replay_.prefetch(fingerprint);
+    std::string storage;
+    if (!verify_signature(key, signature_payload(r.query, r.body, storage), *signature, canonical, now)) {
+      return refuse(&key, r, make_error(err::kBadSignature), "signature is not valid");
+    }
+    if (!replay_.first_use(fingerprint, window->expires_at_ms, now)) {
       return refuse(&key, r, make_error(err::kReplayedSignature), "signature was already used (replay)");
     }
   }

@@ -57,10 +57,12 @@ class Gatekeeper {
     size_t size = 0;
     std::string_view view() const { return {bytes, size}; }
   };
-  // True when valid; then `out` holds the canonical form, so that one signature written two ways
-  // is one signature to the replay guard.
+  // The canonical form of a signature as sent (false when it cannot be one: bad hex or base64),
+  // so that one signature written two ways is one signature to the replay guard.
+  static bool canonical_signature(const keys::KeyEntry& key, std::string_view signature, Canonical& out);
+  // Whether the canonical signature is valid for the payload.
   bool verify_signature(const keys::KeyEntry& key, std::string_view payload, std::string_view signature,
-                        int64_t now_ms, Canonical& out) const;
+                        const Canonical& canonical, int64_t now_ms) const;
 
   const keys::KeyIndex& index_;
   keys::AccessLog& log_;

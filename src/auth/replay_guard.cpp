@@ -9,7 +9,11 @@ constexpr size_t kInitialSlots = 1024;
 }
 
 ReplayGuard::ReplayGuard() {
-  for (auto& shard : shards_) shard.slots.resize(kInitialSlots);
+  for (auto& shard : shards_) {
+    shard.slots.resize(kInitialSlots);
+    shard.hint_base.store(shard.slots.data());
+    shard.hint_mask.store(kInitialSlots - 1);
+  }
 }
 
 // Keeps the live entries; grows when they fill more than a quarter of the table.
@@ -22,6 +26,9 @@ void ReplayGuard::rebuild(Shard& shard, int64_t now_ms) {
   while (live * 4 > size) size *= 2;
   shard.slots.assign(size, Slot{});
   shard.used = 0;
+  shard.hint_mask.store(0, std::memory_order_relaxed);  // never index past a smaller table
+  shard.hint_base.store(shard.slots.data(), std::memory_order_relaxed);
+  shard.hint_mask.store(size - 1, std::memory_order_relaxed);
   const size_t mask = size - 1;
   for (const Slot& s : old) {
     if (s.fingerprint == 0 || s.expires_at < now_ms) continue;
@@ -32,11 +39,26 @@ void ReplayGuard::rebuild(Shard& shard, int64_t now_ms) {
   }
 }
 
+uint64_t ReplayGuard::fingerprint(std::string_view key_id, std::string_view signature) {
+  const std::hash<std::string_view> h;
+  const uint64_t f = h(signature) * 0x9E3779B97F4A7C15ull ^ h(key_id);
+  return f == 0 ? 1 : f;
+}
+
+void ReplayGuard::prefetch(uint64_t fingerprint) const {
+  const Shard& shard = shards_[fingerprint % kShards];
+  // Only a hint: a table rebuilt meanwhile makes it useless, never wrong (prefetch cannot fault).
+  const Slot* slots = shard.hint_base.load(std::memory_order_relaxed);
+  const size_t mask = shard.hint_mask.load(std::memory_order_relaxed);
+  __builtin_prefetch(slots + ((fingerprint >> 4) & mask), 1);
+}
+
 bool ReplayGuard::first_use(std::string_view key_id, std::string_view signature, int64_t expires_at_ms,
                             int64_t now_ms) {
-  const std::hash<std::string_view> h;
-  uint64_t fingerprint = h(signature) * 0x9E3779B97F4A7C15ull ^ h(key_id);
-  if (fingerprint == 0) fingerprint = 1;
+  return first_use(fingerprint(key_id, signature), expires_at_ms, now_ms);
+}
+
+bool ReplayGuard::first_use(uint64_t fingerprint, int64_t expires_at_ms, int64_t now_ms) {
   Shard& shard = shards_[fingerprint % kShards];
   std::lock_guard lock(shard.mu);
   const size_t mask = shard.slots.size() - 1;

@@ -7,6 +7,7 @@
 // needs two valid signatures of one key to collide: about 1 in 10^19 per pair.
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <string_view>
@@ -17,6 +18,13 @@ namespace kg::auth {
 class ReplayGuard {
  public:
   ReplayGuard();
+
+  // The 64-bit fingerprint of a signature of a key; `prefetch` it early (before verifying the
+  // signature, which takes long enough to hide the memory access), then `first_use` it.
+  static uint64_t fingerprint(std::string_view key_id, std::string_view signature);
+  void prefetch(uint64_t fingerprint) const;
+  bool first_use(uint64_t fingerprint, int64_t expires_at_ms, int64_t now_ms);
+
   // True the first time (and remembers it until expires_at_ms); false for a replay. Method and path
   // are not signed, so the fingerprint leaves them out: a captured request replayed against
   // another endpoint is refused too. `signature` must be canonical (lower-case hex, raw bytes).
@@ -31,6 +39,9 @@ class ReplayGuard {
     std::mutex mu;
     std::vector<Slot> slots;  // power-of-two size
     size_t used = 0;          // slots ever filled since the last rebuild (live or expired)
+    // For prefetch without the lock: the table's address and mask, updated when it is rebuilt.
+    std::atomic<const Slot*> hint_base{nullptr};
+    std::atomic<size_t> hint_mask{0};
   };
   static void rebuild(Shard& shard, int64_t now_ms);
 
