@@ -20,17 +20,32 @@ int hex_value(char c) {
   return -1;
 }
 
-// Calls fn(raw_key, raw_value) for each non-empty '&'-separated pair, in one pass.
+// Byte classes for the scanners: bit 1 stops a pair ('&'), bit 2 ends a name ('='), bit 4 needs
+// decoding ('%', '+').
+struct CharClass {
+  unsigned char v[256];
+  constexpr CharClass() : v() {
+    v[static_cast<unsigned char>('&')] = 1;
+    v[static_cast<unsigned char>('=')] = 2;
+    v[static_cast<unsigned char>('%')] = 4;
+    v[static_cast<unsigned char>('+')] = 4;
+  }
+  unsigned char operator[](char c) const { return v[static_cast<unsigned char>(c)]; }
+};
+constexpr CharClass kClass;
+
+// Calls fn(raw_key, raw_value) for each non-empty '&'-separated pair.
 template <typename Fn>
 void for_each_pair(std::string_view text, Fn&& fn) {
   const char* p = text.data();
   const char* end = p + text.size();
   while (p < end) {
     const char* start = p;
-    const char* eq = nullptr;
-    while (p < end && *p != '&') {
-      if (!eq && *p == '=') eq = p;
+    while (p < end && !(kClass[*p] & 3)) ++p;
+    const char* eq = p < end && *p == '=' ? p : nullptr;
+    if (eq) {
       ++p;
+      while (p < end && *p != '&') ++p;
     }
     if (p > start) {
       if (eq) {
@@ -84,7 +99,7 @@ class ParamsBuilder {
   // The decoded token, or nullopt on a bad escape.
   std::optional<std::string_view> token(std::string_view raw) {
     size_t plain = 0;
-    while (plain < raw.size() && raw[plain] != '%' && raw[plain] != '+') ++plain;
+    while (plain < raw.size() && !(kClass[raw[plain]] & 4)) ++plain;
     if (plain == raw.size()) return raw;
     if (p_.decoded_.capacity() == 0) p_.decoded_.reserve(raw_size_);
     const size_t start = p_.decoded_.size();
@@ -105,11 +120,15 @@ class ParamsBuilder {
       auto value = token(raw_value);
       if (!value) { status = make_error(err::kIllegalChars, std::string(*key), "percent-encoded bytes"); return; }
       const auto& items = p_.items_;
-      // A name twice in the same source is refused; a name already given by the query wins.
-      for (size_t i = first_own; i < items.size(); ++i) {
+      // A name twice in the same source is refused; a name already given by the query wins. A
+      // 64-bit filter of (length, first byte) skips the comparisons for names not seen before.
+      const uint64_t bit = key->empty() ? 1 : uint64_t{1} << ((key->size() * 7 + static_cast<unsigned char>((*key)[0])) & 63);
+      const bool maybe_seen = (seen_ & bit) != 0;
+      seen_ |= bit;
+      for (size_t i = first_own; maybe_seen && i < items.size(); ++i) {
         if (items[i].first == *key) { status = make_error(err::kDuplicateParam); return; }
       }
-      for (size_t i = 0; i < keep_before; ++i) {
+      for (size_t i = 0; maybe_seen && i < keep_before; ++i) {
         if (items[i].first != *key) continue;
         if (std::find(shadowed.begin(), shadowed.end(), *key) != shadowed.end()) {
           status = make_error(err::kDuplicateParam);
@@ -128,6 +147,7 @@ class ParamsBuilder {
  private:
   Params& p_;
   size_t raw_size_ = 0;
+  uint64_t seen_ = 0;  // filter of the names added so far, query and body
 };
 
 namespace {
