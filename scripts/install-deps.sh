@@ -11,7 +11,7 @@ packages=(
   libgtest-dev libgmock-dev
 )
 if [ "${1:-}" = "--test" ]; then
-  packages+=(postgresql oathtool nodejs clang lld libclang-rt-14-dev curl python3)
+  packages+=(postgresql oathtool nodejs clang lld libclang-rt-14-dev curl python3 chromium)
 fi
 
 missing=()

@@ -13,6 +13,7 @@ bash scripts/fuzz.sh "${KEYGATE_FUZZ_SECONDS:-20}"
 
 echo "== compatibility: the official Binance Node clients against the real binary =="
 bash scripts/compat.sh
+bash scripts/browser.sh
 
 echo "== integration tests: the real binary on SQLite and PostgreSQL =="
 bash tests/integration/run.sh
