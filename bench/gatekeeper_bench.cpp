@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "request refused: %s\n", passed.error().msg.c_str());
         return 1;
       }
-      gatekeeper.record(*passed->key, req, 200);
+      gatekeeper.record(*passed->key, req, 200, passed->checked_at_ms);
     }
     gate_ns.push_back(std::chrono::duration<double, std::nano>(Clock_::now() - start).count() / per_round);
   }

@@ -103,7 +103,7 @@ Response Api::run_signed(const Route& route, Context& ctx) {
   ctx.key = passed->key;
   ctx.params = &*params;
   Response response = route.handler(ctx);
-  services_.gatekeeper.record(*ctx.key, signed_request, response.status);
+  services_.gatekeeper.record(*ctx.key, signed_request, response.status, passed->checked_at_ms);
   return response;
 }
 

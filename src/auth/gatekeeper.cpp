@@ -35,9 +35,9 @@ Error Gatekeeper::refuse(const KeyEntry* key, const SignedRequest& r, Error erro
   return error;
 }
 
-void Gatekeeper::record(const KeyEntry& key, const SignedRequest& r, int status) {
+void Gatekeeper::record(const KeyEntry& key, const SignedRequest& r, int status, int64_t now_ms) {
   log_.record(key, r.ip, r.method, r.path, status,
-              status < 400 ? std::string() : "request failed with HTTP " + std::to_string(status));
+              status < 400 ? std::string() : "request failed with HTTP " + std::to_string(status), now_ms);
 }
 
 bool Gatekeeper::canonical_signature(const KeyEntry& key, std::string_view signature, Canonical& out) {
@@ -99,7 +99,7 @@ Result<Authorised> Gatekeeper::check(const SignedRequest& r, Security security, 
       return refuse(&key, r, make_error(err::kBadSignature), "signature is not valid");
     }
     // Start fetching the replay guard's slot now; verifying the signature hides the wait.
-    const uint64_t fingerprint = ReplayGuard::fingerprint(key.key.api_key, canonical.view());
+    const uint64_t fingerprint = ReplayGuard::fingerprint(key.key.id, canonical.view());
     replay_.prefetch(fingerprint);
     std::string storage;
     if (!verify_signature(key, signature_payload(r.query, r.body, storage), *signature, canonical, now)) {
@@ -118,7 +118,7 @@ Result<Authorised> Gatekeeper::check(const SignedRequest& r, Security security, 
     }
     return refuse(&key, r, missing_permission(*required), std::move(reason));
   }
-  return Authorised{entry};
+  return Authorised{entry, now};
 }
 
 }  // namespace kg::auth

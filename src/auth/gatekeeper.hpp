@@ -35,6 +35,7 @@ struct SignedRequest {
 
 struct Authorised {
   std::shared_ptr<const keys::KeyEntry> key;
+  int64_t checked_at_ms = 0;
 };
 
 class Gatekeeper {
@@ -46,8 +47,9 @@ class Gatekeeper {
   Result<Authorised> check(const SignedRequest& request, Security security,
                            std::optional<keys::Permission> required);
 
-  // After the handler ran: records the outcome in the key's access log.
-  void record(const keys::KeyEntry& key, const SignedRequest& request, int status);
+  // After the handler ran: records the outcome in the key's access log (at `now_ms`, the time of
+  // the check, when given).
+  void record(const keys::KeyEntry& key, const SignedRequest& request, int status, int64_t now_ms = 0);
 
  private:
   Error refuse(const keys::KeyEntry* key, const SignedRequest& request, Error error, std::string reason);

@@ -39,9 +39,8 @@ void ReplayGuard::rebuild(Shard& shard, int64_t now_ms) {
   }
 }
 
-uint64_t ReplayGuard::fingerprint(std::string_view key_id, std::string_view signature) {
-  const std::hash<std::string_view> h;
-  const uint64_t f = h(signature) * 0x9E3779B97F4A7C15ull ^ h(key_id);
+uint64_t ReplayGuard::fingerprint(int64_t key_id, std::string_view signature) {
+  const uint64_t f = std::hash<std::string_view>{}(signature) ^ (static_cast<uint64_t>(key_id) * 0x9E3779B97F4A7C15ull);
   return f == 0 ? 1 : f;
 }
 
@@ -55,7 +54,8 @@ void ReplayGuard::prefetch(uint64_t fingerprint) const {
 
 bool ReplayGuard::first_use(std::string_view key_id, std::string_view signature, int64_t expires_at_ms,
                             int64_t now_ms) {
-  return first_use(fingerprint(key_id, signature), expires_at_ms, now_ms);
+  const std::hash<std::string_view> h;
+  return first_use((h(signature) * 0x9E3779B97F4A7C15ull ^ h(key_id)) | 1, expires_at_ms, now_ms);
 }
 
 bool ReplayGuard::first_use(uint64_t fingerprint, int64_t expires_at_ms, int64_t now_ms) {

@@ -21,7 +21,7 @@ class ReplayGuard {
 
   // The 64-bit fingerprint of a signature of a key; `prefetch` it early (before verifying the
   // signature, which takes long enough to hide the memory access), then `first_use` it.
-  static uint64_t fingerprint(std::string_view key_id, std::string_view signature);
+  static uint64_t fingerprint(int64_t key_id, std::string_view signature);
   void prefetch(uint64_t fingerprint) const;
   bool first_use(uint64_t fingerprint, int64_t expires_at_ms, int64_t now_ms);
 

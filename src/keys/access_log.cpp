@@ -22,13 +22,18 @@ AccessLog::~AccessLog() {
 }
 
 void AccessLog::record(const KeyEntry& key, std::string_view ip, std::string_view method, std::string_view path,
-                       int status, std::string reason) {
-  const int64_t now = clock_.now_ms();
+                       int status, std::string reason, int64_t now_ms) {
+  const int64_t now = now_ms != 0 ? now_ms : clock_.now_ms();
   const bool ok = reason.empty() && status < 400;
   if (ok && key.usage) {
     key.usage->last_used_at.store(now, std::memory_order_relaxed);
-    std::lock_guard lock(key.usage->mu);
-    if (key.usage->last_used_ip != ip) key.usage->last_used_ip = ip;
+    // The IP rarely changes: compare a hash before taking the lock.
+    const uint64_t ip_hash = std::hash<std::string_view>{}(ip);
+    if (key.usage->last_used_ip_hash.load(std::memory_order_relaxed) != ip_hash) {
+      std::lock_guard lock(key.usage->mu);
+      key.usage->last_used_ip = ip;
+      key.usage->last_used_ip_hash.store(ip_hash, std::memory_order_relaxed);
+    }
   }
   std::lock_guard lock(mu_);
   if (ok) {

@@ -44,8 +44,9 @@ class AccessLog {
   AccessLog(const AccessLog&) = delete;
   AccessLog& operator=(const AccessLog&) = delete;
 
+  // `now_ms` 0: read the clock.
   void record(const KeyEntry& key, std::string_view ip, std::string_view method, std::string_view path, int status,
-              std::string reason = {});
+              std::string reason = {}, int64_t now_ms = 0);
   // Writes what is pending now (also called by the background thread).
   void flush();
   // Newest first.

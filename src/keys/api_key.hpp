@@ -41,6 +41,7 @@ struct KeyUsage {
   std::atomic<int64_t> last_used_at{0};
   std::mutex mu;
   std::string last_used_ip;
+  std::atomic<uint64_t> last_used_ip_hash{0};
 };
 
 // The index's view of a key: immutable once built; a change builds a new entry.

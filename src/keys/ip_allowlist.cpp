@@ -82,8 +82,33 @@ std::string IpRange::to_string() const {
   return out;
 }
 
+namespace {
+// Dotted-quad IPv4 without inet_pton or a string copy: the common case of every request.
+std::optional<IpRange> parse_ipv4_fast(std::string_view ip) {
+  IpRange r;
+  int part = 0, digits = 0, value = 0;
+  for (char c : ip) {
+    if (c >= '0' && c <= '9') {
+      value = value * 10 + (c - '0');
+      if (++digits > 3 || value > 255) return std::nullopt;
+    } else if (c == '.' && digits > 0 && part < 3) {
+      r.addr[static_cast<size_t>(part++)] = static_cast<unsigned char>(value);
+      value = digits = 0;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (part != 3 || digits == 0) return std::nullopt;
+  r.addr[3] = static_cast<unsigned char>(value);
+  r.prefix = 32;
+  r.v4 = true;
+  return r;
+}
+}  // namespace
+
 bool IpAllowlist::allows(std::string_view ip) const {
-  auto addr = parse_address(std::string(ip));
+  auto addr = parse_ipv4_fast(ip);
+  if (!addr) addr = parse_address(std::string(ip));
   if (!addr) return false;
   for (const auto& r : ranges_) {
     if (r.contains(*addr)) return true;
