@@ -20,7 +20,7 @@ for name in "${!TARGETS[@]}"; do
   work="$OUT/corpus_$name"
   mkdir -p "$work"
   echo "fuzz_$name: ${SECONDS_PER_TARGET}s"
-  "$bin" -max_total_time="$SECONDS_PER_TARGET" -print_final_stats=1 "$work" "tests/fuzz/corpus/$name" \
+  "$bin" -max_total_time="$SECONDS_PER_TARGET" -print_final_stats=1 -artifact_prefix="$OUT/" "$work" "tests/fuzz/corpus/$name" \
     2> "$OUT/fuzz_$name.log" || { tail -40 "$OUT/fuzz_$name.log"; echo "fuzz_$name FAILED"; exit 1; }
   grep -E "stat::number_of_executed_units|stat::average_exec_per_sec" "$OUT/fuzz_$name.log" | sed "s/^/  /"
 done

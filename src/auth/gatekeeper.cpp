@@ -42,12 +42,9 @@ void Gatekeeper::record(const KeyEntry& key, const SignedRequest& r, int status,
 
 bool Gatekeeper::canonical_signature(const KeyEntry& key, std::string_view signature, Canonical& out) {
   if (key.key.type == KeyType::kHmacSha256) {
-    if (signature.size() != 64) return false;
-    for (size_t i = 0; i < 64; ++i) {
-      const char c = signature[i];
-      out.bytes[i] = c >= 'A' && c <= 'F' ? static_cast<char>(c + ('a' - 'A')) : c;
-    }
-    out.size = 64;
+    // The 32 bytes the hex stands for: the same however the hex is cased.
+    if (!crypto::decode_hex32(signature, reinterpret_cast<unsigned char*>(out.bytes))) return false;
+    out.size = 32;
     return true;
   }
   auto raw = decode_base64_signature(std::string(signature));
@@ -57,12 +54,12 @@ bool Gatekeeper::canonical_signature(const KeyEntry& key, std::string_view signa
   return true;
 }
 
-bool Gatekeeper::verify_signature(const KeyEntry& key, std::string_view payload, std::string_view signature,
-                                  const Canonical& canonical, int64_t now_ms) const {
+bool Gatekeeper::verify_signature(const KeyEntry& key, std::string_view payload, const Canonical& canonical,
+                                  int64_t now_ms) const {
   switch (key.key.type) {
     case KeyType::kHmacSha256:
-      return (key.hmac && key.hmac->verify_hex(payload, signature)) ||
-             (key.previous_hmac && now_ms < key.previous_until && key.previous_hmac->verify_hex(payload, signature));
+      return (key.hmac && key.hmac->verify_raw(payload, canonical.view())) ||
+             (key.previous_hmac && now_ms < key.previous_until && key.previous_hmac->verify_raw(payload, canonical.view()));
     case KeyType::kEd25519:
       return key.ed25519 && key.ed25519->verify(payload, canonical.view());
     case KeyType::kRsa:
@@ -72,9 +69,11 @@ bool Gatekeeper::verify_signature(const KeyEntry& key, std::string_view payload,
 }
 
 Result<Authorised> Gatekeeper::check(const SignedRequest& r, Security security, std::optional<Permission> required) {
-  if (!keys::valid_api_key_format(r.api_key)) return make_error(err::kApiKeyFormat);
   auto entry = index_.find(r.api_key);
-  if (!entry) return make_error(err::kApiKeyRejected);
+  if (!entry) {
+    // Keys in the index are well-formed by construction: only a miss needs the format check.
+    return make_error(keys::valid_api_key_format(r.api_key) ? err::kApiKeyRejected : err::kApiKeyFormat);
+  }
   const KeyEntry& key = *entry;
   const int64_t now = clock_.now_ms();
 
@@ -102,7 +101,7 @@ Result<Authorised> Gatekeeper::check(const SignedRequest& r, Security security, 
     const uint64_t fingerprint = ReplayGuard::fingerprint(key.key.id, canonical.view());
     replay_.prefetch(fingerprint);
     std::string storage;
-    if (!verify_signature(key, signature_payload(r.query, r.body, storage), *signature, canonical, now)) {
+    if (!verify_signature(key, signature_payload(r.query, r.body, storage), canonical, now)) {
       return refuse(&key, r, make_error(err::kBadSignature), "signature is not valid");
     }
     if (!replay_.first_use(fingerprint, window->expires_at_ms, now)) {

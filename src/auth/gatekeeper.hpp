@@ -53,7 +53,7 @@ class Gatekeeper {
 
  private:
   Error refuse(const keys::KeyEntry* key, const SignedRequest& request, Error error, std::string reason);
-  // A signature in canonical form: lower-case hex for HMAC, raw bytes otherwise (RSA-4096: 512).
+  // A signature in canonical form: its raw bytes (HMAC: the 32 bytes of the hex; RSA-4096: 512).
   struct Canonical {
     char bytes[512];
     size_t size = 0;
@@ -63,8 +63,8 @@ class Gatekeeper {
   // so that one signature written two ways is one signature to the replay guard.
   static bool canonical_signature(const keys::KeyEntry& key, std::string_view signature, Canonical& out);
   // Whether the canonical signature is valid for the payload.
-  bool verify_signature(const keys::KeyEntry& key, std::string_view payload, std::string_view signature,
-                        const Canonical& canonical, int64_t now_ms) const;
+  bool verify_signature(const keys::KeyEntry& key, std::string_view payload, const Canonical& canonical,
+                        int64_t now_ms) const;
 
   const keys::KeyIndex& index_;
   keys::AccessLog& log_;

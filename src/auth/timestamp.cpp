@@ -19,7 +19,15 @@ Result<Window> check_timestamp(std::optional<std::string_view> timestamp, std::o
 
   int64_t window_us = kDefaultRecvWindowMs * 1000;
   if (recv_window) {
-    auto units = parse_decimal(*recv_window, 3);  // milliseconds with 3 decimals = microseconds
+    // Usually a whole number of milliseconds; otherwise up to 3 decimals (microseconds).
+    std::optional<int64_t> units;
+    int64_t whole = 0;
+    auto [rw_end, rw_ec] = std::from_chars(recv_window->data(), recv_window->data() + recv_window->size(), whole);
+    if (rw_ec == std::errc() && rw_end == recv_window->data() + recv_window->size() && whole <= kMaxRecvWindowMs * 10) {
+      units = whole * 1000;
+    } else {
+      units = parse_decimal(*recv_window, 3);
+    }
     if (!units || *units <= 0) return make_error(err::kBadParam, "recvWindow");
     if (*units > kMaxRecvWindowMs * 1000) return make_error(err::kBadRecvWindow);
     window_us = *units;

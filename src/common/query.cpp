@@ -1,6 +1,7 @@
 #include "common/query.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace kg {
 
@@ -20,42 +21,32 @@ int hex_value(char c) {
   return -1;
 }
 
-// Byte classes for the scanners: bit 1 stops a pair ('&'), bit 2 ends a name ('='), bit 4 needs
-// decoding ('%', '+').
-struct CharClass {
-  unsigned char v[256];
-  constexpr CharClass() : v() {
-    v[static_cast<unsigned char>('&')] = 1;
-    v[static_cast<unsigned char>('=')] = 2;
-    v[static_cast<unsigned char>('%')] = 4;
-    v[static_cast<unsigned char>('+')] = 4;
-  }
-  unsigned char operator[](char c) const { return v[static_cast<unsigned char>(c)]; }
-};
-constexpr CharClass kClass;
 
-// Calls fn(raw_key, raw_value) for each non-empty '&'-separated pair.
+// Calls fn(raw_key, raw_value) for each non-empty '&'-separated pair (memchr for '&': values can be long).
 template <typename Fn>
 void for_each_pair(std::string_view text, Fn&& fn) {
   const char* p = text.data();
   const char* end = p + text.size();
   while (p < end) {
-    const char* start = p;
-    while (p < end && !(kClass[*p] & 3)) ++p;
-    const char* eq = p < end && *p == '=' ? p : nullptr;
-    if (eq) {
-      ++p;
-      while (p < end && *p != '&') ++p;
-    }
-    if (p > start) {
+    const char* amp = static_cast<const char*>(std::memchr(p, '&', static_cast<size_t>(end - p)));
+    const char* stop = amp ? amp : end;
+    if (stop > p) {
+      const char* eq = p;  // names are short: a plain loop beats a memchr call
+      while (eq < stop && *eq != '=') ++eq;
+      if (eq == stop) eq = nullptr;
       if (eq) {
-        fn(std::string_view(start, static_cast<size_t>(eq - start)), std::string_view(eq + 1, static_cast<size_t>(p - eq - 1)));
+        fn(std::string_view(p, static_cast<size_t>(eq - p)), std::string_view(eq + 1, static_cast<size_t>(stop - eq - 1)));
       } else {
-        fn(std::string_view(start, static_cast<size_t>(p - start)), std::string_view{});
+        fn(std::string_view(p, static_cast<size_t>(stop - p)), std::string_view{});
       }
     }
-    ++p;  // skip '&'
+    p = stop + 1;
   }
+}
+
+bool has_escapes(std::string_view text) {
+  if (text.empty()) return false;  // an empty view may have no data pointer at all
+  return std::memchr(text.data(), '%', text.size()) != nullptr || std::memchr(text.data(), '+', text.size()) != nullptr;
 }
 
 // Appends the decoded text to `out`; false on a bad escape.
@@ -97,10 +88,9 @@ class ParamsBuilder {
   }
 
   // The decoded token, or nullopt on a bad escape.
-  std::optional<std::string_view> token(std::string_view raw) {
-    size_t plain = 0;
-    while (plain < raw.size() && !(kClass[raw[plain]] & 4)) ++plain;
-    if (plain == raw.size()) return raw;
+  // `maybe_escaped` false: the whole source has no '%' or '+', so the token is used as it is.
+  std::optional<std::string_view> token(std::string_view raw, bool maybe_escaped) {
+    if (!maybe_escaped || !has_escapes(raw)) return raw;
     if (p_.decoded_.capacity() == 0) p_.decoded_.reserve(raw_size_);
     const size_t start = p_.decoded_.size();
     std::string tmp;
@@ -113,11 +103,12 @@ class ParamsBuilder {
     Status status = ok_status();
     std::vector<std::string_view> shadowed;  // names of this source that the query already gave
     const size_t first_own = p_.items_.size();
+    const bool escapes = has_escapes(text);
     for_each_pair(text, [&](std::string_view raw_key, std::string_view raw_value) {
       if (!status) return;
-      auto key = token(raw_key);
+      auto key = token(raw_key, escapes);
       if (!key) { status = make_error(err::kIllegalChars, "name", "percent-encoded bytes"); return; }
-      auto value = token(raw_value);
+      auto value = token(raw_value, escapes);
       if (!value) { status = make_error(err::kIllegalChars, std::string(*key), "percent-encoded bytes"); return; }
       const auto& items = p_.items_;
       // A name twice in the same source is refused; a name already given by the query wins. A

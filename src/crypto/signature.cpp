@@ -68,19 +68,31 @@ std::string HmacSha256Key::mac(std::string_view payload) const {
 
 std::string HmacSha256Key::sign_hex(std::string_view payload) const { return to_hex(mac(payload)); }
 
-bool HmacSha256Key::verify_hex(std::string_view payload, std::string_view hex_signature) const {
-  if (hex_signature.size() != 64) return false;
-  unsigned char given[32];
+bool decode_hex32(std::string_view hex, unsigned char out[32]) {
+  if (hex.size() != 64) return false;
   unsigned char bad = 0;
   for (size_t i = 0; i < 32; ++i) {
-    const unsigned char hi = kHex.v[static_cast<unsigned char>(hex_signature[2 * i])];
-    const unsigned char lo = kHex.v[static_cast<unsigned char>(hex_signature[2 * i + 1])];
+    const unsigned char hi = kHex.v[static_cast<unsigned char>(hex[2 * i])];
+    const unsigned char lo = kHex.v[static_cast<unsigned char>(hex[2 * i + 1])];
     bad |= static_cast<unsigned char>(hi | lo);
-    given[i] = static_cast<unsigned char>((hi << 4) | (lo & 0x0F));
+    out[i] = static_cast<unsigned char>((hi << 4) | (lo & 0x0F));
   }
-  if (bad & 0xF0) return false;
+  return (bad & 0xF0) == 0;
+}
+
+bool HmacSha256Key::verify_raw(std::string_view payload, std::string_view mac32) const {
+  if (mac32.size() != 32) return false;
   const std::string expected = mac(payload);
-  return sodium_memcmp(given, expected.data(), 32) == 0;
+  // Constant time: no early exit, the outcome depends on every byte.
+  unsigned char diff = 0;
+  for (size_t i = 0; i < 32; ++i) diff |= static_cast<unsigned char>(mac32[i] ^ expected[i]);
+  return diff == 0;
+}
+
+bool HmacSha256Key::verify_hex(std::string_view payload, std::string_view hex_signature) const {
+  unsigned char given[32];
+  if (!decode_hex32(hex_signature, given)) return false;
+  return verify_raw(payload, std::string_view(reinterpret_cast<const char*>(given), 32));
 }
 
 std::optional<Ed25519PublicKey> Ed25519PublicKey::from_pem(std::string_view pem) {

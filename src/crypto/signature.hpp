@@ -22,11 +22,16 @@ class HmacSha256Key {
   std::string sign_hex(std::string_view payload) const;
   // Hex signature, either case, compared in constant time.
   bool verify_hex(std::string_view payload, std::string_view hex_signature) const;
+  // The raw 32-byte MAC, compared in constant time.
+  bool verify_raw(std::string_view payload, std::string_view mac32) const;
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// 64 hex digits (either case) to 32 bytes; false for anything else.
+bool decode_hex32(std::string_view hex, unsigned char out[32]);
 
 class Ed25519PublicKey {
  public:

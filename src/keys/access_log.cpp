@@ -41,16 +41,19 @@ void AccessLog::record(const KeyEntry& key, std::string_view ip, std::string_vie
     use.key_id = key.key.id;
     use.at = now;
     if (use.ip != ip) use.ip = ip;
-    auto it = last_accepted_.find(key.key.id);
-    if (it != last_accepted_.end()) {
-      AccessEntry& last = pending_[it->second];
+    KeyUsage* usage = key.usage.get();
+    if (usage && usage->pending_batch == batch_) {
+      AccessEntry& last = pending_[usage->pending_index];
       if (last.at / 1000 == now / 1000 && last.status == status && last.ip == ip && last.path == path &&
           last.method == method) {
         ++last.count;
         return;
       }
     }
-    last_accepted_[key.key.id] = pending_.size();
+    if (usage) {
+      usage->pending_batch = batch_;
+      usage->pending_index = pending_.size();
+    }
   }
   pending_.push_back({key.key.id, now, std::string(ip), std::string(method), std::string(path), ok, status,
                       std::move(reason), 1});
@@ -78,7 +81,7 @@ void AccessLog::flush() {
     std::lock_guard lock(mu_);
     batch.swap(pending_);
     usage.swap(usage_);
-    last_accepted_.clear();
+    ++batch_;  // every key's pending_index now points into the old batch
   }
   if (batch.empty()) return;
   std::unordered_map<int64_t, size_t> per_key;

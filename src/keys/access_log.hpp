@@ -61,7 +61,7 @@ class AccessLog {
   std::chrono::milliseconds flush_every_;
   std::mutex mu_;
   std::vector<AccessEntry> pending_;
-  std::unordered_map<int64_t, size_t> last_accepted_;  // key id -> its newest accepted entry in pending_
+  uint64_t batch_ = 1;  // increases at every flush; KeyUsage::pending_batch refers to it
   struct Usage {
     int64_t key_id;
     int64_t at;

@@ -42,6 +42,9 @@ struct KeyUsage {
   std::mutex mu;
   std::string last_used_ip;
   std::atomic<uint64_t> last_used_ip_hash{0};
+  // The access log's newest accepted entry of this key in its pending batch (guarded by the log).
+  size_t pending_index = 0;
+  uint64_t pending_batch = 0;  // which batch; 0: none
 };
 
 // The index's view of a key: immutable once built; a change builds a new entry.
