@@ -4,7 +4,7 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKEYGATE_WERROR=ON
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= ./data
 
-.PHONY: all deps test-deps build run test unit integration fuzz format clean
+.PHONY: all deps test-deps build run test unit integration fuzz bench format clean
 
 all: build
 
@@ -29,6 +29,11 @@ unit: build
 
 integration: build
 	@bash tests/integration/run.sh
+
+# Benchmarks print medians and ratios against a reference measured in the same run
+# (docs/performance.md); pinned to one core when taskset is there.
+bench: build
+	@$(shell command -v taskset >/dev/null && echo taskset -c 1) $(BUILD_DIR)/bench/kg_bench_gatekeeper 1000 7 100000
 
 fuzz: test-deps
 	@bash scripts/fuzz.sh $(or $(SECONDS),30)
