@@ -18,11 +18,6 @@ Api::Api(Services services) : services_(services) {
   add_web_routes(router_);
 }
 
-bool Api::blocking(const Request& request) const {
-  auto m = router_.match(request.method, request.path);
-  return m.route && m.route->blocking;
-}
-
 namespace {
 auth::Security auth_security(Security s) {
   switch (s) {
@@ -107,11 +102,10 @@ Response Api::run_signed(const Route& route, Context& ctx) {
   return response;
 }
 
-Response Api::handle(const Request& request) {
+Response Api::handle(const Request& request, Router::Match m) {
   const auto started = std::chrono::steady_clock::now();
-  auto m = router_.match(request.method, request.path);
   Response response;
-  std::string route_label = "unmatched";
+  std::string_view route_label = "unmatched";
   if (!m.route) {
     response = error_response(make_error(m.path_known ? err::kMethodNotAllowed : err::kNotFound));
   } else {

@@ -32,10 +32,12 @@ class Api {
  public:
   explicit Api(Services services);
 
-  // Whether the request's handler may block: such requests run on the worker pool, others
-  // inline on the network thread.
-  bool blocking(const Request& request) const;
-  Response handle(const Request& request);
+  // Routes a request once: the network layer asks `blocking` (may the handler block? then it runs
+  // on the worker pool, else inline on the network thread) and hands the match to `handle`.
+  Router::Match route(const Request& request) const { return router_.match(request.method, request.path); }
+  static bool blocking(const Router::Match& m) { return m.route && m.route->blocking; }
+  Response handle(const Request& request, Router::Match match);
+  Response handle(const Request& request) { return handle(request, route(request)); }
   const Router& router() const { return router_; }
   Metrics& metrics() { return services_.metrics; }
 

@@ -4,7 +4,7 @@
 
 namespace kg::api {
 
-void Metrics::record(const std::string& route, int status, double seconds) {
+void Metrics::record(std::string_view route, int status, double seconds) {
   std::lock_guard lock(mu_);
   ++requests_[{route, status}];
   Histogram& h = latency_[route];

@@ -49,6 +49,7 @@ inline constexpr ErrorDef kReplayedSignature{-1022, 400, "Signature for this req
 inline constexpr ErrorDef kBadRecvWindow{-1131, 400, "recvWindow must be less than 60000"};
 inline constexpr ErrorDef kApiKeyFormat{-2014, 401, "API-key format invalid."};
 inline constexpr ErrorDef kApiKeyRejected{-2015, 401, "Invalid API-key, IP, or permissions for action."};
+inline constexpr ErrorDef kInsufficientBalance{-2010, 400, "Account has insufficient balance for requested action."};
 
 // HTTP-level errors.
 inline constexpr ErrorDef kNotFound{-7000, 404, "Not found."};
@@ -97,6 +98,11 @@ inline constexpr ErrorDef kTotpLocked{-7202, 429, "Too many wrong two-factor cod
 inline constexpr ErrorDef kTotpAlreadyEnabled{-7203, 409, "Two-factor authentication is already enabled."};
 inline constexpr ErrorDef kTotpNotEnabled{-7204, 409, "Two-factor authentication is not enabled."};
 inline constexpr ErrorDef kTotpNoSetup{-7205, 409, "Start two-factor setup first (POST /console/v1/2fa/setup)."};
+
+// Ledger. -7400 and -7401 are bugs in whoever built the entry (the wallet, the engine), hence 500.
+inline constexpr ErrorDef kMalformedEntry{-7400, 500, "Malformed journal entry {}: {}."};
+inline constexpr ErrorDef kEntryOutOfOrder{-7401, 500, "Journal entry {} is not after the last applied entry {}."};
+inline constexpr ErrorDef kBalanceOverflow{-7402, 400, "The amount is too large: a balance would overflow."};
 }  // namespace err
 
 }  // namespace kg

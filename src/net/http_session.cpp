@@ -151,11 +151,13 @@ awaitable<void> serve(std::shared_ptr<Conn> conn, SessionEnv& env) {
     const auto& req = parser.get();
     api::Request request = to_api_request(req, remote_ip);
     api::Response response;
-    if (env.api.blocking(request)) {
+    auto match = env.api.route(request);
+    if (api::Api::blocking(match)) {
       response = co_await asio::co_spawn(
-          env.workers, [&]() -> awaitable<api::Response> { co_return env.api.handle(request); }, use_awaitable);
+          env.workers, [&]() -> awaitable<api::Response> { co_return env.api.handle(request, std::move(match)); },
+          use_awaitable);
     } else {
-      response = env.api.handle(request);
+      response = env.api.handle(request, std::move(match));
     }
 
     pipelined = buffer.size() > 0 ? pipelined + 1 : 0;
