@@ -9,6 +9,9 @@
 
 #include <ctime>
 
+#include "common/decimal.hpp"
+#include "crypto/random.hpp"
+
 namespace kg::api {
 
 namespace {
@@ -83,6 +86,34 @@ std::string AdminCommands::run(std::string_view request_json) {
       auto s = acc.unlock(field(req, "email"));
       if (!s) return reply(false, s.error().msg);
       return reply(true, fmt::format("unlocked {}", field(req, "email")));
+    }
+    if (cmd == "deposit") {
+      auto user = acc.find_by_email(field(req, "email"));
+      if (!user) return reply(false, user.error().msg);
+      auto amount = parse_decimal(field(req, "amount"), kAmountScale);
+      if (!amount || *amount <= 0) return reply(false, "--amount must be a positive decimal with at most 8 places");
+      std::string txid = field(req, "txid");
+      if (txid.empty()) txid = "sim-" + crypto::random_hex(16);
+      wallet::DepositRequest d{user->id, field(req, "asset"), field(req, "network"), field(req, "address"), *amount, txid};
+      if (d.network.empty()) d.network = d.asset;
+      auto credited = services_.wallet.credit_deposit(d);
+      if (!credited) return reply(false, credited.error().msg);
+      if (credited->already_credited) return reply(true, fmt::format("txid {} was already credited; nothing changed", txid));
+      return reply(true, fmt::format("credited {} {} to {} (txid {}, journal entry {})",
+                                     format_decimal(*amount, kAmountScale), d.asset, user->email, txid, credited->entry_id));
+    }
+    if (cmd == "ledger.verify") {
+      auto check = services_.wallet.verify();
+      std::string out = fmt::format("{} journal entries, state hash {:016x}\n", check.entries, check.state_hash);
+      out += fmt::format("{:<8} {:>22} {:>22} {:>22} {:>22} {:>22}\n", "ASSET", "USERS_FREE", "USERS_LOCKED", "FEES",
+                         "PENDING_WITHDRAWAL", "EXTERNAL");
+      for (const auto& t : check.totals) {
+        out += fmt::format("{:<8} {:>22} {:>22} {:>22} {:>22} {:>22}\n", t.asset, format_decimal(t.users_free, kAmountScale),
+                           format_decimal(t.users_locked, kAmountScale), format_decimal(t.fees, kAmountScale),
+                           format_decimal(t.pending_withdrawal, kAmountScale), format_decimal(t.external, kAmountScale));
+      }
+      if (check.mismatch) return reply(false, out + "MISMATCH: " + *check.mismatch);
+      return reply(true, out + "ok: every balance equals its journal and every asset sums to zero");
     }
     if (cmd == "key.list") {
       auto user = acc.find_by_email(field(req, "email"));

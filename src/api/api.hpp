@@ -8,6 +8,7 @@
 #include "accounts/accounts.hpp"
 #include "auth/gatekeeper.hpp"
 #include "keys/key_service.hpp"
+#include "wallet/wallet.hpp"
 #include "api/http.hpp"
 #include "api/metrics.hpp"
 #include "api/router.hpp"
@@ -22,6 +23,7 @@ struct Services {
   keys::AccessLog& access_log;
   auth::Gatekeeper& gatekeeper;
   const keys::IpAllowlist& trusted_proxies;  // peers whose X-Forwarded-For is believed
+  wallet::Wallet& wallet;
   const Clock& clock;
   const ExchangeSpec& exchange;
   Metrics& metrics;

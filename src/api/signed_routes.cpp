@@ -5,6 +5,7 @@
 
 #include "api/api.hpp"
 #include "api/json_body.hpp"
+#include "common/decimal.hpp"
 
 namespace kg::api {
 
@@ -43,11 +44,18 @@ void add_signed_routes(Router& router, const Services& s) {
                 return json_response(json::object{});
               }});
 
-  // GET /api/v3/account: the account as Binance shows it. Balances come with the ledger.
-  router.add({"GET", "/api/v3/account", Security::kUserData, 20, false,
-              [&clock](Context& ctx) {
+  // GET /api/v3/account: the account as Binance shows it, balances from the ledger (the read
+  // goes through the engine, so the handler may block).
+  router.add({"GET", "/api/v3/account", Security::kUserData, 20, true,
+              [&clock, &wallet = s.wallet](Context& ctx) {
                 const keys::ApiKey& k = ctx.key->key;
                 const keys::PermissionSet p = k.effective_permissions(clock.now_ms());
+                json::array balances;
+                for (const auto& b : wallet.balances(k.user_id)) {
+                  balances.push_back(json::object{{"asset", b.asset},
+                                                  {"free", format_decimal(b.free, kAmountScale)},
+                                                  {"locked", format_decimal(b.locked, kAmountScale)}});
+                }
                 return json_response(json::object{
                     {"makerCommission", 10},
                     {"takerCommission", 10},
@@ -63,7 +71,7 @@ void add_signed_routes(Router& router, const Services& s) {
                     {"preventSor", false},
                     {"updateTime", k.created_at},
                     {"accountType", "SPOT"},
-                    {"balances", json::array{}},
+                    {"balances", std::move(balances)},
                     {"permissions", json::array{"SPOT"}},
                     {"uid", k.user_id}});
               },

@@ -77,6 +77,19 @@ int main(int argc, char** argv) {
   auto* key_delete = key->add_subcommand("delete", "Delete an API key")->fallthrough();
   key_delete->add_option("key", api_key, "The API key")->required();
 
+  std::string asset, amount, txid, address, network;
+  auto* deposit = admin->add_subcommand("deposit", "Record an incoming chain transaction (simulated chain)")->fallthrough();
+  deposit->add_option("--email", email, "The user credited")->required();
+  deposit->add_option("--asset", asset, "Asset, e.g. USDT")->required();
+  deposit->add_option("--amount", amount, "Amount, e.g. 1000.5")->required();
+  deposit->add_option("--txid", txid, "Chain transaction id: credited once per txid (default: a new one)");
+  deposit->add_option("--network", network, "Network (default: the asset)");
+  deposit->add_option("--address", address, "Deposit address");
+  auto* ledger = admin->add_subcommand("ledger", "The ledger")->fallthrough();
+  ledger->require_subcommand(1);
+  auto* verify = ledger->add_subcommand("verify", "Recompute every balance from the journal and check conservation")
+                     ->fallthrough();
+
   CLI11_PARSE(app, argc, argv);
 
   if (serve->parsed()) {
@@ -92,6 +105,11 @@ int main(int argc, char** argv) {
   if (list->parsed()) return run_admin(data_dir, {{"cmd", "user.list"}});
   if (set->parsed()) return run_admin(data_dir, {{"cmd", "user.set"}, {"email", email}, {"apiAccess", api_access}});
   if (unlock->parsed()) return run_admin(data_dir, {{"cmd", "user.unlock"}, {"email", email}});
+  if (deposit->parsed()) {
+    return run_admin(data_dir, {{"cmd", "deposit"}, {"email", email}, {"asset", asset}, {"amount", amount},
+                                {"txid", txid}, {"network", network}, {"address", address}});
+  }
+  if (verify->parsed()) return run_admin(data_dir, {{"cmd", "ledger.verify"}});
   if (key_list->parsed()) return run_admin(data_dir, {{"cmd", "key.list"}, {"email", email}});
   if (key_disable->parsed()) return run_admin(data_dir, {{"cmd", "key.disable"}, {"apiKey", api_key}});
   if (key_delete->parsed()) return run_admin(data_dir, {{"cmd", "key.delete"}, {"apiKey", api_key}});

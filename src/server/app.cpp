@@ -13,6 +13,8 @@
 #include "api/admin_commands.hpp"
 #include "api/api.hpp"
 #include "auth/gatekeeper.hpp"
+#include "engine/engine.hpp"
+#include "wallet/wallet.hpp"
 #include "keys/access_log.hpp"
 #include "keys/key_index.hpp"
 #include "keys/key_service.hpp"
@@ -92,9 +94,15 @@ int run(const ServeOptions& options) {
   auth::Gatekeeper gatekeeper(key_index, access_log, clock);
   const keys::IpAllowlist trusted_proxies = parse_trusted_proxies(config.trusted_proxies);
 
+  engine::Engine engine(store, clock);
+  engine.recover();
+  wallet::Wallet wallet(engine, store, config.exchange);
+  wallet.load();
+  engine.start();
+
   api::Metrics metrics;
   std::atomic<bool> ready{false};
-  api::Services services{accounts, key_service, access_log, gatekeeper, trusted_proxies,
+  api::Services services{accounts, key_service, access_log, gatekeeper, trusted_proxies, wallet,
                          clock, config.exchange, metrics, ready};
   api::Api api(services);
   api::AdminCommands admin(services);
@@ -110,9 +118,10 @@ int run(const ServeOptions& options) {
   net::Server server(api, admin, ready, net_config);
   const std::string url = server.bind();
 
-  if (config.demo) std::cout << ensure_demo_user(accounts, url);
+  if (config.demo) std::cout << ensure_demo_user(accounts, wallet, url);
   std::cout << "keygate listening on " << url << std::endl;
   server.run();
+  engine.stop();  // after the network: every accepted command is answered first
   return 0;
 }
 

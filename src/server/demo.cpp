@@ -41,7 +41,7 @@ void add_demo_markets(ExchangeSpec& ex) {
   }
 }
 
-std::string ensure_demo_user(accounts::Accounts& accounts, const std::string& base_url) {
+std::string ensure_demo_user(accounts::Accounts& accounts, wallet::Wallet& wallet, const std::string& base_url) {
   constexpr const char* kEmail = "demo@keygate.local";
   if (accounts.find_by_email(kEmail)) {
     return fmt::format("demo user {} already exists (its password was shown when it was created)\n", kEmail);
@@ -49,8 +49,11 @@ std::string ensure_demo_user(accounts::Accounts& accounts, const std::string& ba
   const std::string password = crypto::random_hex(8);
   auto user = accounts.signup(kEmail, password);
   if (!user) return fmt::format("could not create the demo user: {}\n", user.error().msg);
+  // A welcome deposit, credited once whatever happens (the txid is fixed).
+  auto credited = wallet.credit_deposit({user->id, "USDT", "USDT", "demo", units("10000"), "demo-welcome-usdt"});
+  if (!credited) return fmt::format("could not credit the demo deposit: {}\n", credited.error().msg);
   return fmt::format(
-      "demo user: {}  password: {}  (shown once; 2FA not yet enabled)\n"
+      "demo user: {}  password: {}  (shown once; 2FA not yet enabled; 10,000 USDT deposited)\n"
       "next: log in with\n"
       "  curl -s {}/console/v1/login -d '{{\"email\":\"{}\",\"password\":\"{}\"}}'\n"
       "then enable 2FA: POST /console/v1/2fa/setup, scan the QR code, POST /console/v1/2fa/enable\n",

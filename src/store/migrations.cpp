@@ -77,6 +77,34 @@ CREATE TABLE key_access_log (
 );
 CREATE INDEX key_access_log_key ON key_access_log(key_id, id);
 )sql"},
+      {3, "ledger journal and deposits", R"sql(
+CREATE TABLE journal_entries (
+  id BIGINT PRIMARY KEY,
+  at BIGINT NOT NULL,
+  kind TEXT NOT NULL,
+  reference TEXT NOT NULL
+);
+CREATE TABLE journal_postings (
+  entry_id BIGINT NOT NULL REFERENCES journal_entries(id),
+  seq INTEGER NOT NULL,
+  account_kind INTEGER NOT NULL,
+  owner BIGINT NOT NULL,
+  asset TEXT NOT NULL,
+  amount BIGINT NOT NULL,
+  PRIMARY KEY (entry_id, seq)
+);
+CREATE TABLE deposits (
+  txid TEXT PRIMARY KEY,
+  user_id BIGINT NOT NULL REFERENCES users(id),
+  asset TEXT NOT NULL,
+  network TEXT NOT NULL,
+  address TEXT NOT NULL,
+  amount BIGINT NOT NULL,
+  entry_id BIGINT NOT NULL REFERENCES journal_entries(id),
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX deposits_user ON deposits(user_id, created_at);
+)sql"},
   };
   return kAll;
 }
