@@ -141,6 +141,14 @@ Result<User> Accounts::find_by_email(const std::string& email) {
   return user_from_row(*row);
 }
 
+Result<User> Accounts::find_by_id(int64_t id) {
+  auto row = store_.tx([&](Db& db) {
+    return db.query_one(std::string("SELECT ") + kUserColumns + " FROM users WHERE id = ?", {id});
+  });
+  if (!row) return make_error(err::kUserNotFound);
+  return user_from_row(*row);
+}
+
 std::vector<User> Accounts::list_users() {
   const int64_t now = clock_.now_ms();
   return store_.tx([&](Db& db) {

@@ -58,6 +58,7 @@ class Accounts {
   void logout(const std::string& token);
   Result<User> authenticate(const std::string& token);
   Result<User> find_by_email(const std::string& email);
+  Result<User> find_by_id(int64_t id);
 
   // Two-factor authentication.
   Result<TotpSetup> totp_setup(int64_t user_id);

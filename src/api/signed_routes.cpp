@@ -6,12 +6,23 @@
 #include "api/api.hpp"
 #include "api/json_body.hpp"
 #include "common/decimal.hpp"
+#include "crypto/random.hpp"
 
 namespace kg::api {
 
 namespace {
 namespace json = boost::json;
 using keys::Permission;
+
+bool valid_client_id(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                    c == '_' || c == '.' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
 }  // namespace
 
 void add_signed_routes(Router& router, const Services& s) {
@@ -43,6 +54,65 @@ void add_signed_routes(Router& router, const Services& s) {
                 if (auto st = ks.revoke(ctx.key->key.api_key); !st) return error_response(st.error());
                 return json_response(json::object{});
               }});
+
+  // POST /sapi/v1/transfer/internal: free balance to another user of this exchange, no fee,
+  // exactly once per clientTranId.
+  router.add({"POST", "/sapi/v1/transfer/internal", Security::kUserData, 1, true,
+              [&wallet = s.wallet, &acc = s.accounts](Context& ctx) {
+                const Params& p = *ctx.params;
+                const auto asset = p.get("asset");
+                if (!asset || asset->empty()) return error_response(make_error(err::kBadParam, "asset"));
+                const auto amount_text = p.get("amount");
+                const auto amount = amount_text ? parse_decimal(*amount_text, kAmountScale) : std::nullopt;
+                if (!amount || *amount <= 0) return error_response(make_error(err::kBadParam, "amount"));
+                const auto to_email = p.get("toEmail");
+                const auto to_uid = p.get("toUid");
+                if (to_email && to_uid) return error_response(make_error(err::kBadParamCombination));
+                if (!to_email && !to_uid) return error_response(make_error(err::kBadParam, "toEmail"));
+                Result<accounts::User> to = make_error(err::kNoRecipient);
+                if (to_email) {
+                  to = acc.find_by_email(std::string(*to_email));
+                } else if (auto uid = parse_decimal(*to_uid, 0); uid && *uid > 0) {
+                  to = acc.find_by_id(*uid);
+                }
+                // Unknown recipients, by email or uid, get one answer: no probing for accounts.
+                if (!to) return error_response(make_error(err::kNoRecipient));
+                std::string client_tran_id = std::string(p.get("clientTranId").value_or(""));
+                if (client_tran_id.empty()) {
+                  client_tran_id = "kg-" + crypto::random_hex(12);
+                } else if (!valid_client_id(client_tran_id)) {
+                  return error_response(make_error(err::kIllegalChars, "clientTranId", "^[a-zA-Z0-9-_.:]{1,64}$"));
+                }
+                auto t = wallet.transfer({ctx.key->key.user_id, to->id, std::string(*asset), *amount, client_tran_id});
+                if (!t) return error_response(t.error());
+                return json_response(json::object{{"tranId", t->tran_id}, {"clientTranId", t->request.client_tran_id}});
+              },
+              Permission::kTransfer});
+
+  router.add({"GET", "/sapi/v1/transfer/internal/history", Security::kUserData, 1, true,
+              [&wallet = s.wallet](Context& ctx) {
+                int64_t limit = 100;
+                if (auto l = ctx.params->get("limit")) {
+                  auto n = parse_decimal(*l, 0);
+                  if (!n || *n < 1 || *n > 500) return error_response(make_error(err::kBadParam, "limit"));
+                  limit = *n;
+                }
+                const int64_t me = ctx.key->key.user_id;
+                json::array rows;
+                for (const auto& t : wallet.transfers_of(me, static_cast<size_t>(limit))) {
+                  rows.push_back(json::object{{"tranId", t.tran_id},
+                                              {"clientTranId", t.request.client_tran_id},
+                                              {"fromUid", t.request.from_user},
+                                              {"toUid", t.request.to_user},
+                                              {"asset", t.request.asset},
+                                              {"amount", format_decimal(t.request.amount, kAmountScale)},
+                                              {"direction", t.request.from_user == me ? "OUT" : "IN"},
+                                              {"timestamp", t.at_ms}});
+                }
+                const auto total = static_cast<int64_t>(rows.size());
+                return json_response(json::object{{"total", total}, {"rows", std::move(rows)}});
+              },
+              Permission::kRead});
 
   // GET /api/v3/account: the account as Binance shows it, balances from the ledger (the read
   // goes through the engine, so the handler may block).

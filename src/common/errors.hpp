@@ -103,6 +103,9 @@ inline constexpr ErrorDef kTotpNoSetup{-7205, 409, "Start two-factor setup first
 inline constexpr ErrorDef kMalformedEntry{-7400, 500, "Malformed journal entry {}: {}."};
 inline constexpr ErrorDef kEntryOutOfOrder{-7401, 500, "Journal entry {} is not after the last applied entry {}."};
 inline constexpr ErrorDef kBalanceOverflow{-7402, 400, "The amount is too large: a balance would overflow."};
+inline constexpr ErrorDef kNoRecipient{-7411, 400, "No such recipient."};
+inline constexpr ErrorDef kSelfTransfer{-7412, 400, "The recipient is this account."};
+inline constexpr ErrorDef kIdempotencyConflict{-7413, 400, "clientTranId was already used with other parameters."};
 inline constexpr ErrorDef kUnknownAsset{-7410, 400, "Unknown asset '{}': it is not configured on this exchange."};
 }  // namespace err
 

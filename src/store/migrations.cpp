@@ -105,6 +105,19 @@ CREATE TABLE deposits (
 );
 CREATE INDEX deposits_user ON deposits(user_id, created_at);
 )sql"},
+      {4, "internal transfers", R"sql(
+CREATE TABLE transfers (
+  tran_id BIGINT PRIMARY KEY REFERENCES journal_entries(id),
+  from_user BIGINT NOT NULL REFERENCES users(id),
+  to_user BIGINT NOT NULL REFERENCES users(id),
+  asset TEXT NOT NULL,
+  amount BIGINT NOT NULL,
+  client_tran_id TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  UNIQUE (from_user, client_tran_id)
+);
+CREATE INDEX transfers_to ON transfers(to_user, tran_id);
+)sql"},
   };
   return kAll;
 }

@@ -13,15 +13,80 @@ using ledger::AccountKind;
 Wallet::Wallet(engine::Engine& engine, store::Store& store, const ExchangeSpec& exchange)
     : engine_(engine), store_(store), exchange_(exchange) {}
 
+namespace {
+std::string transfer_key(int64_t from_user, const std::string& client_tran_id) {
+  return std::to_string(from_user) + ":" + client_tran_id;
+}
+
+Transfer transfer_from_row(const store::Row& r) {
+  return Transfer{r.int64(0), TransferRequest{r.int64(1), r.int64(2), r.text(3), r.int64(4), r.text(5)}, r.int64(6), false};
+}
+
+constexpr const char* kTransferColumns = "tran_id, from_user, to_user, asset, amount, client_tran_id, created_at";
+}  // namespace
+
 void Wallet::load() {
-  auto rows = store_.tx([](store::Db& db) { return db.query("SELECT txid, entry_id FROM deposits"); });
-  for (const auto& r : rows) credited_.emplace(r.text(0), r.int64(1));
+  store_.tx([&](store::Db& db) {
+    for (const auto& r : db.query("SELECT txid, entry_id FROM deposits")) credited_.emplace(r.text(0), r.int64(1));
+    for (const auto& r : db.query(std::string("SELECT ") + kTransferColumns + " FROM transfers")) {
+      Transfer t = transfer_from_row(r);
+      transfers_.emplace(transfer_key(t.request.from_user, t.request.client_tran_id), t);
+    }
+  });
+}
+
+bool Wallet::known_asset(const std::string& asset) const {
+  return std::any_of(exchange_.assets.begin(), exchange_.assets.end(), [&](const Asset& a) { return a.name == asset; });
+}
+
+Result<Transfer> Wallet::transfer(TransferRequest req) {
+  if (!known_asset(req.asset)) return make_error(err::kUnknownAsset, req.asset);
+  if (req.amount <= 0) return make_error(err::kBadParam, "amount");
+  if (req.from_user == req.to_user) return make_error(err::kSelfTransfer);
+  return engine_.submit<Result<Transfer>>([this, req](engine::Batch& batch) -> Result<Transfer> {
+           const std::string key = transfer_key(req.from_user, req.client_tran_id);
+           if (auto it = transfers_.find(key); it != transfers_.end()) {
+             const TransferRequest& first = it->second.request;
+             if (first.to_user != req.to_user || first.asset != req.asset || first.amount != req.amount) {
+               return make_error(err::kIdempotencyConflict);
+             }
+             Transfer replay = it->second;
+             replay.replayed = true;
+             return replay;
+           }
+           Transfer t{batch.next_entry_id(), req, batch.now_ms(), false};
+           if (auto s = batch.post(ledger::transfer(0, 0, req.from_user, req.to_user, req.asset, req.amount,
+                                                    req.client_tran_id));
+               !s) {
+             return s.error();
+           }
+           transfers_.emplace(key, t);
+           batch.also([t](store::Db& db) {
+             db.exec("INSERT INTO transfers (tran_id, from_user, to_user, asset, amount, client_tran_id, created_at) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     {t.tran_id, t.request.from_user, t.request.to_user, t.request.asset, t.request.amount,
+                      t.request.client_tran_id, t.at_ms});
+           });
+           return t;
+         })
+      .get();
+}
+
+std::vector<Transfer> Wallet::transfers_of(int64_t user_id, size_t limit) {
+  // Committed history straight from the store: every row there was acknowledged.
+  return store_.tx([&](store::Db& db) {
+    std::vector<Transfer> out;
+    for (const auto& r : db.query(std::string("SELECT ") + kTransferColumns +
+                                      " FROM transfers WHERE from_user = ? OR to_user = ? ORDER BY tran_id DESC LIMIT ?",
+                                  {user_id, user_id, static_cast<int64_t>(limit)})) {
+      out.push_back(transfer_from_row(r));
+    }
+    return out;
+  });
 }
 
 Result<Deposit> Wallet::credit_deposit(DepositRequest req) {
-  const bool known_asset = std::any_of(exchange_.assets.begin(), exchange_.assets.end(),
-                                       [&](const Asset& a) { return a.name == req.asset; });
-  if (!known_asset) return make_error(err::kUnknownAsset, req.asset);
+  if (!known_asset(req.asset)) return make_error(err::kUnknownAsset, req.asset);
   if (req.amount <= 0) return make_error(err::kBadParam, "amount");
   if (req.txid.empty()) return make_error(err::kBadParam, "txid");
   return engine_.submit<Result<Deposit>>([this, req](engine::Batch& batch) -> Result<Deposit> {

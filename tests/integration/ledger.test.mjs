@@ -63,6 +63,67 @@ forEachBackend('ledger: deposits, balances, verify', (backend) => {
     assert.match(v.stdout, /^BTC\s+\S+\s+0\.00000000\s+0\.00000000\s+0\.00000000\s+-\S+$/m);
   });
 
+  test('internal transfer: TRANSFER permission, exactly once per clientTranId, history, verify', async () => {
+    const a = await userWith2FA(s.url, { tag: 'from' });
+    const b = await userWith2FA(s.url, { tag: 'to' });
+    const ka = await createKey(s.url, a, { permissions: ['READ', 'TRANSFER'] });
+    const kaRead = await createKey(s.url, a, { permissions: ['READ'] });
+    const kb = await createKey(s.url, b, { permissions: ['READ'] });
+    const keyA = { apiKey: ka.apiKey, type: 'HMAC_SHA256', secretKey: ka.secretKey };
+    const keyARead = { apiKey: kaRead.apiKey, type: 'HMAC_SHA256', secretKey: kaRead.secretKey };
+    const keyB = { apiKey: kb.apiKey, type: 'HMAC_SHA256', secretKey: kb.secretKey };
+    const dep = await admin(s.dataDir, ['deposit', '--email', a.email, '--asset', 'USDT', '--amount', '100']);
+    assert.equal(dep.code, 0, dep.stderr);
+    const send = (key, params) => signedRequest(s.url, 'POST', '/sapi/v1/transfer/internal', key, { body: params });
+
+    let r = await send(keyA, { toEmail: b.email, asset: 'USDT', amount: '30', clientTranId: 'rent-1' });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(typeof r.body.tranId, 'number');
+    const tranId = r.body.tranId;
+    // The same clientTranId again: the first answer, no second transfer.
+    r = await send(keyA, { toEmail: b.email, asset: 'USDT', amount: '30', clientTranId: 'rent-1' });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.tranId, tranId);
+    // The same clientTranId with other parameters is refused.
+    r = await send(keyA, { toEmail: b.email, asset: 'USDT', amount: '31', clientTranId: 'rent-1' });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.body.code, -7413);
+    // By uid too.
+    r = await send(keyA, { toUid: String(b.uid), asset: 'USDT', amount: '0.5' });
+    assert.equal(r.status, 200, r.text);
+
+    const refused = [
+      [keyARead, { toEmail: b.email, asset: 'USDT', amount: '1' }, 401, -1002],  // no TRANSFER permission
+      [keyA, { toEmail: b.email, asset: 'USDT', amount: '1000' }, 400, -2010],  // more than the balance
+      [keyA, { toEmail: 'nobody@example.com', asset: 'USDT', amount: '1' }, 400, -7411],
+      [keyA, { toUid: '999999', asset: 'USDT', amount: '1' }, 400, -7411],
+      [keyA, { toEmail: a.email, asset: 'USDT', amount: '1' }, 400, -7412],
+      [keyA, { toEmail: b.email, asset: 'DOGE', amount: '1' }, 400, -7410],
+      [keyA, { toEmail: b.email, asset: 'USDT', amount: '-1' }, 400, -1102],
+      [keyA, { toEmail: b.email, toUid: String(b.uid), asset: 'USDT', amount: '1' }, 400, -1128],
+      [keyA, { toEmail: b.email, asset: 'USDT', amount: '1', clientTranId: 'bad id!' }, 400, -1100],
+    ];
+    for (const [key, params, status, code] of refused) {
+      r = await send(key, params);
+      assert.equal(r.status, status, `${JSON.stringify(params)}: ${r.text}`);
+      assert.equal(r.body.code, code, `${JSON.stringify(params)}: ${r.text}`);
+    }
+
+    assert.deepEqual((await balancesOf(s.url, keyA)).USDT, { free: '69.50000000', locked: '0.00000000' });
+    assert.deepEqual((await balancesOf(s.url, keyB)).USDT, { free: '30.50000000', locked: '0.00000000' });
+
+    const hist = await signedRequest(s.url, 'GET', '/sapi/v1/transfer/internal/history', keyB);
+    assert.equal(hist.status, 200, hist.text);
+    assert.equal(hist.body.total, 2);
+    assert.deepEqual(hist.body.rows.map((x) => [x.direction, x.amount, x.fromUid]),
+      [['IN', '0.50000000', a.uid], ['IN', '30.00000000', a.uid]]);
+    const mine = await signedRequest(s.url, 'GET', '/sapi/v1/transfer/internal/history', keyA);
+    assert.ok(mine.body.rows.every((x) => x.direction === 'OUT'), mine.text);
+
+    const v = await admin(s.dataDir, ['ledger', 'verify']);
+    assert.equal(v.code, 0, v.stderr);
+  });
+
   test('the demo user starts with 10,000 USDT', async () => {
     assert.match(s.stdoutLines.join('\n'), /10,000 USDT deposited/);
   });
