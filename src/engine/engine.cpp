@@ -93,7 +93,16 @@ void Engine::run() {
     Batch batch(ledger_, next_entry_id_, clock_.now_ms());
     std::vector<std::function<void()>> replies;
     replies.reserve(jobs.size());
-    for (auto& job : jobs) replies.push_back(job(batch));
+    for (auto& job : jobs) {
+      try {
+        replies.push_back(job(batch));
+      } catch (const std::exception& e) {
+        // A command that throws may have posted part of its effects; replying "failed" for state
+        // that would then be committed is the one thing the engine must never do. Stop instead.
+        spdlog::critical("event=command_threw error=\"{}\" action=exit", e.what());
+        std::_Exit(70);
+      }
+    }
     commit(batch);
     for (auto& reply : replies) reply();  // only now: the batch is durable
   }
