@@ -35,6 +35,9 @@ std::string read_password_stdin() {
 int main(int argc, char** argv) {
   CLI::App app{"keygate: a self-hostable exchange account server with Binance-compatible API keys"};
   app.require_subcommand(1);
+  // --data-dir may also come before the subcommand: keygate --data-dir D admin user list.
+  std::string data_dir_root;
+  app.add_option("--data-dir", data_dir_root, "Data directory (for serve and admin)");
 
   // serve
   kg::server::ServeOptions serve_opts;
@@ -92,6 +95,10 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
 
+  if (!data_dir_root.empty()) {
+    if (data_dir_serve.empty()) data_dir_serve = data_dir_root;
+    if (admin->count("--data-dir") == 0) data_dir = data_dir_root;
+  }
   if (serve->parsed()) {
     if (!config_file.empty()) serve_opts.config_file = config_file;
     if (!listen.empty()) serve_opts.flags["listen"] = listen;

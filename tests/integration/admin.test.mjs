@@ -34,7 +34,7 @@ forEachBackend('admin CLI', (backend) => {
     assert.ok(r.stderr.trim().length > 0, `a message on stderr: ${show(r)}`);
   });
 
-  test('user list prints the users; --data-dir before or after the subcommand', async () => {
+  test('user list prints the users; --data-dir in any position', async () => {
     const email = uniqueEmail('listed');
     await signup(s.url, email);
     const after = await runKeygate(['admin', 'user', 'list', '--data-dir', s.dataDir]);
@@ -43,6 +43,9 @@ forEachBackend('admin CLI', (backend) => {
     const before = await runKeygate(['admin', '--data-dir', s.dataDir, 'user', 'list']);
     assert.equal(before.code, 0, show(before));
     assert.ok(before.stdout.includes(email), `list shows ${email}: ${show(before)}`);
+    const first = await runKeygate(['--data-dir', s.dataDir, 'admin', 'user', 'list']);
+    assert.equal(first.code, 0, show(first));
+    assert.ok(first.stdout.includes(email), `list shows ${email}: ${show(first)}`);
   });
 
   test('user set --api-access off shows in /console/v1/me', async () => {
