@@ -56,7 +56,78 @@ std::string key_table(const std::vector<keys::ApiKey>& list, int64_t now) {
   }
   return out;
 }
+std::string withdrawal_table(const std::vector<wallet::Withdrawal>& list) {
+  std::string out = fmt::format("{:<8} {:<8} {:<6} {:<6} {:>20} {:>14} {:<18} {}\n", "ID", "UID", "ASSET", "NETWORK",
+                                "AMOUNT", "FEE", "STATUS", "ADDRESS");
+  for (const auto& w : list) {
+    out += fmt::format("{:<8} {:<8} {:<6} {:<6} {:>20} {:>14} {:<18} {}{}\n", w.id, w.request.user_id, w.request.asset,
+                       w.request.network, format_decimal(w.request.amount, kAmountScale),
+                       format_decimal(w.fee, kAmountScale), wallet::status_name(w.status), w.request.address,
+                       w.request.tag.empty() ? "" : " tag " + w.request.tag);
+  }
+  return out;
+}
 }  // namespace
+
+std::string AdminCommands::withdrawal_list() {
+  auto open = services_.wallet.open_withdrawals();
+  if (open.empty()) return reply(true, "no open withdrawals");
+  return reply(true, withdrawal_table(open));
+}
+
+// An incoming chain transaction: to a deposit address (and tag), or to a user's address on the
+// asset's default network (--email, a shortcut).
+std::string AdminCommands::deposit(const json::object& req) {
+  auto amount = parse_decimal(field(req, "amount"), kAmountScale);
+  if (!amount || *amount <= 0) return reply(false, "--amount must be a positive decimal with at most 8 places");
+  wallet::ChainTx tx{field(req, "asset"), field(req, "network"), field(req, "address"), field(req, "tag"), *amount,
+                     field(req, "txid")};
+  const std::string email = field(req, "email");
+  if (email.empty() == tx.address.empty()) return reply(false, "give either --email or --address");
+  if (!email.empty()) {
+    auto user = services_.accounts.find_by_email(email);
+    if (!user) return reply(false, user.error().msg);
+    auto a = services_.wallet.deposit_address(user->id, tx.asset, tx.network);
+    if (!a) return reply(false, a.error().msg);
+    tx.network = a->network;
+    tx.address = a->address;
+    tx.tag = a->tag;
+  }
+  auto d = services_.wallet.record_deposit(tx);
+  if (!d) return reply(false, d.error().msg);
+  const std::string what = fmt::format("{} {} on {} (txid {})", format_decimal(d->tx.amount, kAmountScale), d->tx.asset,
+                                       d->tx.network, d->tx.txid);
+  if (d->already_recorded) {
+    return reply(true, fmt::format("txid {} was already {}; nothing changed", d->tx.txid,
+                                   d->status == wallet::DepositStatus::kCredited ? "credited" : "recorded (pending)"));
+  }
+  if (d->status == wallet::DepositStatus::kCredited) {
+    return reply(true, fmt::format("credited {} to uid {}, journal entry {}", what, d->user_id, d->entry_id));
+  }
+  return reply(true, fmt::format("recorded {} for uid {}: pending, credited after {} confirmations", what, d->user_id,
+                                 d->confirmations_needed));
+}
+
+// The exchange puts its own inventory on the convert desk, once per --ref.
+std::string AdminCommands::desk_fund(const json::object& req) {
+  auto amount = parse_decimal(field(req, "amount"), kAmountScale);
+  if (!amount || *amount <= 0) return reply(false, "--amount must be a positive decimal with at most 8 places");
+  auto f = services_.convert.fund_desk(field(req, "asset"), *amount, field(req, "ref"));
+  if (!f) return reply(false, f.error().msg);
+  std::string out = f->replayed ? fmt::format("reference {} already funded the desk with {} {} (journal entry {}); "
+                                              "nothing changed\n",
+                                              f->reference, format_decimal(f->amount, kAmountScale), f->asset, f->entry_id)
+                                : fmt::format("funded the convert desk with {} {} (reference {}, journal entry {})\n",
+                                              format_decimal(f->amount, kAmountScale), f->asset, f->reference,
+                                              f->entry_id);
+  out += "the desk holds:";
+  for (const auto& [asset, held] : services_.convert.desk_balances()) {
+    out += fmt::format(" {} {}", format_decimal(held, kAmountScale), asset);
+  }
+  spdlog::info("event=admin_desk_fund asset={} amount={} ref={} replayed={}", f->asset, f->amount, f->reference,
+               f->replayed);
+  return reply(true, out);
+}
 
 std::string AdminCommands::run(std::string_view request_json) {
   boost::system::error_code ec;
@@ -87,30 +158,32 @@ std::string AdminCommands::run(std::string_view request_json) {
       if (!s) return reply(false, s.error().msg);
       return reply(true, fmt::format("unlocked {}", field(req, "email")));
     }
-    if (cmd == "deposit") {
-      auto user = acc.find_by_email(field(req, "email"));
-      if (!user) return reply(false, user.error().msg);
-      auto amount = parse_decimal(field(req, "amount"), kAmountScale);
-      if (!amount || *amount <= 0) return reply(false, "--amount must be a positive decimal with at most 8 places");
-      std::string txid = field(req, "txid");
-      if (txid.empty()) txid = "sim-" + crypto::random_hex(16);
-      wallet::DepositRequest d{user->id, field(req, "asset"), field(req, "network"), field(req, "address"), *amount, txid};
-      if (d.network.empty()) d.network = d.asset;
-      auto credited = services_.wallet.credit_deposit(d);
-      if (!credited) return reply(false, credited.error().msg);
-      if (credited->already_credited) return reply(true, fmt::format("txid {} was already credited; nothing changed", txid));
-      return reply(true, fmt::format("credited {} {} to {} (txid {}, journal entry {})",
-                                     format_decimal(*amount, kAmountScale), d.asset, user->email, txid, credited->entry_id));
+    if (cmd == "deposit") return deposit(req);
+    if (cmd == "withdrawal.list") return withdrawal_list();
+    if (cmd == "withdrawal.approve" || cmd == "withdrawal.reject" || cmd == "withdrawal.fail") {
+      auto id = parse_decimal(field(req, "id"), 0);
+      if (!id) return reply(false, "--id must be a withdrawal id");
+      const std::string reason = field(req, "reason");
+      auto& w = services_.wallet;
+      auto done = cmd == "withdrawal.approve" ? w.approve_withdrawal(*id)
+                  : cmd == "withdrawal.reject" ? w.reject_withdrawal(*id, reason)
+                                               : w.fail_withdrawal(*id, reason);
+      if (!done) return reply(false, done.error().msg);
+      return reply(true, fmt::format("withdrawal {} is now {}{}", *id, wallet::status_name(done->status),
+                                     wallet::is_final(done->status) ? "; the amount and fee are back in the user's balance"
+                                                                    : ""));
     }
+    if (cmd == "desk.fund") return desk_fund(req);
     if (cmd == "ledger.verify") {
       auto check = services_.wallet.verify();
       std::string out = fmt::format("{} journal entries, state hash {:016x}\n", check.entries, check.state_hash);
-      out += fmt::format("{:<8} {:>22} {:>22} {:>22} {:>22} {:>22}\n", "ASSET", "USERS_FREE", "USERS_LOCKED", "FEES",
-                         "PENDING_WITHDRAWAL", "EXTERNAL");
+      out += fmt::format("{:<8} {:>22} {:>22} {:>22} {:>22} {:>22} {:>22}\n", "ASSET", "USERS_FREE", "USERS_LOCKED",
+                         "FEES", "PENDING_WITHDRAWAL", "DESK", "EXTERNAL");
       for (const auto& t : check.totals) {
-        out += fmt::format("{:<8} {:>22} {:>22} {:>22} {:>22} {:>22}\n", t.asset, format_decimal(t.users_free, kAmountScale),
-                           format_decimal(t.users_locked, kAmountScale), format_decimal(t.fees, kAmountScale),
-                           format_decimal(t.pending_withdrawal, kAmountScale), format_decimal(t.external, kAmountScale));
+        out += fmt::format("{:<8} {:>22} {:>22} {:>22} {:>22} {:>22} {:>22}\n", t.asset,
+                           format_decimal(t.users_free, kAmountScale), format_decimal(t.users_locked, kAmountScale),
+                           format_decimal(t.fees, kAmountScale), format_decimal(t.pending_withdrawal, kAmountScale),
+                           format_decimal(t.desk, kAmountScale), format_decimal(t.external, kAmountScale));
       }
       if (check.mismatch) return reply(false, out + "MISMATCH: " + *check.mismatch);
       return reply(true, out + "ok: every balance equals its journal and every asset sums to zero");

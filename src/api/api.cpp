@@ -15,6 +15,9 @@ Api::Api(Services services) : services_(services) {
   add_health_routes(router_, services_);
   add_key_routes(router_, services_);
   add_signed_routes(router_, services_);
+  add_convert_routes(router_, services_);
+  add_capital_routes(router_, services_);
+  add_console_wallet_routes(router_, services_);
   add_web_routes(router_);
 }
 
@@ -98,7 +101,7 @@ Response Api::run_signed(const Route& route, Context& ctx) {
   ctx.key = passed->key;
   ctx.params = &*params;
   Response response = route.handler(ctx);
-  services_.gatekeeper.record(*ctx.key, signed_request, response.status, passed->checked_at_ms);
+  services_.gatekeeper.record(*ctx.key, signed_request, response.status, passed->checked_at_ms, response.error);
   return response;
 }
 

@@ -6,8 +6,10 @@
 #include <string>
 
 #include "accounts/accounts.hpp"
+#include "accounts/address_book.hpp"
 #include "auth/gatekeeper.hpp"
 #include "keys/key_service.hpp"
+#include "wallet/convert.hpp"
 #include "wallet/wallet.hpp"
 #include "api/http.hpp"
 #include "api/metrics.hpp"
@@ -24,6 +26,8 @@ struct Services {
   auth::Gatekeeper& gatekeeper;
   const keys::IpAllowlist& trusted_proxies;  // peers whose X-Forwarded-For is believed
   wallet::Wallet& wallet;
+  accounts::AddressBook& address_book;
+  wallet::Convert& convert;
   const Clock& clock;
   const ExchangeSpec& exchange;
   Metrics& metrics;
@@ -55,6 +59,9 @@ void add_console_routes(Router& router, const Services& services);
 void add_health_routes(Router& router, const Services& services);
 void add_key_routes(Router& router, const Services& services);
 void add_signed_routes(Router& router, const Services& services);
+void add_convert_routes(Router& router, const Services& services);
+void add_capital_routes(Router& router, const Services& services);
+void add_console_wallet_routes(Router& router, const Services& services);
 void add_web_routes(Router& router);
 
 // Console sessions in a browser: an HttpOnly, SameSite=Strict cookie carries the session token;

@@ -29,6 +29,7 @@ struct Response {
   std::string body;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
+  std::string error;  // "code msg" of an error response, for the key's access log; never sent
 };
 
 }  // namespace kg::api

@@ -63,6 +63,32 @@ Result<std::optional<std::vector<std::string>>> JsonBody::optional_strings(std::
   return std::optional<std::vector<std::string>>(std::move(out));
 }
 
+Result<std::optional<std::vector<int64_t>>> JsonBody::optional_int64s(std::string_view name) const {
+  const auto* v = obj_.if_contains(name);
+  if (!v || v->is_null()) return std::optional<std::vector<int64_t>>{};
+  if (!v->is_array() || v->as_array().size() > 1000) return make_error(err::kBadParam, name);
+  std::vector<int64_t> out;
+  for (const auto& item : v->as_array()) {
+    if (!item.is_int64()) return make_error(err::kBadParam, name);
+    out.push_back(item.as_int64());
+  }
+  return std::optional<std::vector<int64_t>>(std::move(out));
+}
+
+Result<std::optional<std::vector<std::pair<std::string, std::string>>>> JsonBody::optional_string_map(
+    std::string_view name) const {
+  using Map = std::vector<std::pair<std::string, std::string>>;
+  const auto* v = obj_.if_contains(name);
+  if (!v || v->is_null()) return std::optional<Map>{};
+  if (!v->is_object() || v->as_object().size() > 1000) return make_error(err::kBadParam, name);
+  Map out;
+  for (const auto& [k, item] : v->as_object()) {
+    if (!item.is_string()) return make_error(err::kBadParam, name);
+    out.emplace_back(std::string(k), std::string(item.as_string()));
+  }
+  return std::optional<Map>(std::move(out));
+}
+
 Response json_response(const boost::json::value& value, int status) {
   Response r;
   r.status = status;
@@ -71,7 +97,9 @@ Response json_response(const boost::json::value& value, int status) {
 }
 
 Response error_response(const Error& error) {
-  return json_response(boost::json::object{{"code", error.code}, {"msg", error.msg}}, error.http);
+  Response r = json_response(boost::json::object{{"code", error.code}, {"msg", error.msg}}, error.http);
+  r.error = std::to_string(error.code) + " " + error.msg;
+  return r;
 }
 
 }  // namespace kg::api

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "api/http.hpp"
@@ -26,6 +27,9 @@ class JsonBody {
   Result<std::optional<bool>> optional_bool(std::string_view name) const;
   Result<std::optional<int64_t>> optional_int64(std::string_view name) const;
   Result<std::optional<std::vector<std::string>>> optional_strings(std::string_view name) const;
+  Result<std::optional<std::vector<int64_t>>> optional_int64s(std::string_view name) const;
+  // A JSON object of strings, in its order: {"BTC": "0.5"}.
+  Result<std::optional<std::vector<std::pair<std::string, std::string>>>> optional_string_map(std::string_view name) const;
 
  private:
   explicit JsonBody(boost::json::object obj) : obj_(std::move(obj)) {}

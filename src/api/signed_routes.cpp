@@ -5,6 +5,7 @@
 
 #include "api/api.hpp"
 #include "api/json_body.hpp"
+#include "api/params.hpp"
 #include "common/decimal.hpp"
 #include "crypto/random.hpp"
 
@@ -14,15 +15,6 @@ namespace {
 namespace json = boost::json;
 using keys::Permission;
 
-bool valid_client_id(const std::string& id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                    c == '_' || c == '.' || c == ':';
-    if (!ok) return false;
-  }
-  return true;
-}
 }  // namespace
 
 void add_signed_routes(Router& router, const Services& s) {
@@ -81,7 +73,7 @@ void add_signed_routes(Router& router, const Services& s) {
                 if (client_tran_id.empty()) {
                   client_tran_id = "kg-" + crypto::random_hex(12);
                 } else if (!valid_client_id(client_tran_id)) {
-                  return error_response(make_error(err::kIllegalChars, "clientTranId", "^[a-zA-Z0-9-_.:]{1,64}$"));
+                  return error_response(make_error(err::kIllegalChars, "clientTranId", kClientIdRange));
                 }
                 auto t = wallet.transfer({ctx.key->key.user_id, to->id, std::string(*asset), *amount, client_tran_id});
                 if (!t) return error_response(t.error());

@@ -35,9 +35,10 @@ Error Gatekeeper::refuse(const KeyEntry* key, const SignedRequest& r, Error erro
   return error;
 }
 
-void Gatekeeper::record(const KeyEntry& key, const SignedRequest& r, int status, int64_t now_ms) {
-  log_.record(key, r.ip, r.method, r.path, status,
-              status < 400 ? std::string() : "request failed with HTTP " + std::to_string(status), now_ms);
+void Gatekeeper::record(const KeyEntry& key, const SignedRequest& r, int status, int64_t now_ms, std::string_view error) {
+  std::string reason;
+  if (status >= 400) reason = error.empty() ? "request failed with HTTP " + std::to_string(status) : std::string(error);
+  log_.record(key, r.ip, r.method, r.path, status, std::move(reason), now_ms);
 }
 
 bool Gatekeeper::canonical_signature(const KeyEntry& key, std::string_view signature, Canonical& out) {

@@ -49,7 +49,9 @@ class Gatekeeper {
 
   // After the handler ran: records the outcome in the key's access log (at `now_ms`, the time of
   // the check, when given).
-  void record(const keys::KeyEntry& key, const SignedRequest& request, int status, int64_t now_ms = 0);
+  // `error` is the handler's "code msg" when it refused the request.
+  void record(const keys::KeyEntry& key, const SignedRequest& request, int status, int64_t now_ms = 0,
+              std::string_view error = {});
 
  private:
   Error refuse(const keys::KeyEntry* key, const SignedRequest& request, Error error, std::string reason);

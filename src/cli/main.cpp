@@ -80,14 +80,38 @@ int main(int argc, char** argv) {
   auto* key_delete = key->add_subcommand("delete", "Delete an API key")->fallthrough();
   key_delete->add_option("key", api_key, "The API key")->required();
 
-  std::string asset, amount, txid, address, network;
+  std::string asset, amount, txid, address, network, tag;
   auto* deposit = admin->add_subcommand("deposit", "Record an incoming chain transaction (simulated chain)")->fallthrough();
-  deposit->add_option("--email", email, "The user credited")->required();
+  auto* dep_email = deposit->add_option("--email", email, "Shortcut: the user's deposit address on the asset's default network");
+  auto* dep_address = deposit->add_option("--address", address, "The deposit address the transaction pays to");
+  dep_email->excludes(dep_address);
+  deposit->add_option("--tag", tag, "The tag (memo), on networks that use them");
   deposit->add_option("--asset", asset, "Asset, e.g. USDT")->required();
   deposit->add_option("--amount", amount, "Amount, e.g. 1000.5")->required();
-  deposit->add_option("--txid", txid, "Chain transaction id: credited once per txid (default: a new one)");
-  deposit->add_option("--network", network, "Network (default: the asset)");
-  deposit->add_option("--address", address, "Deposit address");
+  deposit->add_option("--txid", txid, "Chain transaction id: recorded once per txid (default: a new one)");
+  deposit->add_option("--network", network, "Network (default: the one the address is on / the asset's default)");
+
+  std::string withdrawal_id, reason;
+  auto* withdrawal = admin->add_subcommand("withdrawal", "Withdrawals waiting for the operator or the chain")->fallthrough();
+  withdrawal->require_subcommand(1);
+  auto* wd_list = withdrawal->add_subcommand("list", "Open withdrawals (awaiting approval or processing)")->fallthrough();
+  auto* wd_approve = withdrawal->add_subcommand("approve", "Approve a withdrawal awaiting approval")->fallthrough();
+  wd_approve->add_option("id", withdrawal_id, "Withdrawal id")->required();
+  auto* wd_reject = withdrawal->add_subcommand("reject", "Reject an open withdrawal; its amount and fee go back")->fallthrough();
+  wd_reject->add_option("id", withdrawal_id, "Withdrawal id")->required();
+  wd_reject->add_option("--reason", reason, "Shown to the user in the withdrawal history");
+  auto* wd_fail = withdrawal->add_subcommand("fail", "Mark a processing withdrawal failed on the chain; funds go back")
+                      ->fallthrough();
+  wd_fail->add_option("id", withdrawal_id, "Withdrawal id")->required();
+  wd_fail->add_option("--reason", reason, "Shown to the user in the withdrawal history");
+  std::string desk_ref;
+  auto* desk = admin->add_subcommand("desk", "The convert desk: the exchange's own inventory")->fallthrough();
+  desk->require_subcommand(1);
+  auto* desk_fund = desk->add_subcommand("fund", "Put inventory on the convert desk (from outside)")->fallthrough();
+  desk_fund->add_option("--asset", asset, "Asset, e.g. XRP")->required();
+  desk_fund->add_option("--amount", amount, "Amount, e.g. 1000000")->required();
+  desk_fund->add_option("--ref", desk_ref, "Reference: funded once per reference (default: a new one)");
+
   auto* ledger = admin->add_subcommand("ledger", "The ledger")->fallthrough();
   ledger->require_subcommand(1);
   auto* verify = ledger->add_subcommand("verify", "Recompute every balance from the journal and check conservation")
@@ -114,9 +138,18 @@ int main(int argc, char** argv) {
   if (unlock->parsed()) return run_admin(data_dir, {{"cmd", "user.unlock"}, {"email", email}});
   if (deposit->parsed()) {
     return run_admin(data_dir, {{"cmd", "deposit"}, {"email", email}, {"asset", asset}, {"amount", amount},
-                                {"txid", txid}, {"network", network}, {"address", address}});
+                                {"txid", txid}, {"network", network}, {"address", address}, {"tag", tag}});
   }
+  if (wd_list->parsed()) return run_admin(data_dir, {{"cmd", "withdrawal.list"}});
+  if (wd_approve->parsed()) return run_admin(data_dir, {{"cmd", "withdrawal.approve"}, {"id", withdrawal_id}});
+  if (wd_reject->parsed()) {
+    return run_admin(data_dir, {{"cmd", "withdrawal.reject"}, {"id", withdrawal_id}, {"reason", reason}});
+  }
+  if (wd_fail->parsed()) return run_admin(data_dir, {{"cmd", "withdrawal.fail"}, {"id", withdrawal_id}, {"reason", reason}});
   if (verify->parsed()) return run_admin(data_dir, {{"cmd", "ledger.verify"}});
+  if (desk_fund->parsed()) {
+    return run_admin(data_dir, {{"cmd", "desk.fund"}, {"asset", asset}, {"amount", amount}, {"ref", desk_ref}});
+  }
   if (key_list->parsed()) return run_admin(data_dir, {{"cmd", "key.list"}, {"email", email}});
   if (key_disable->parsed()) return run_admin(data_dir, {{"cmd", "key.disable"}, {"apiKey", api_key}});
   if (key_delete->parsed()) return run_admin(data_dir, {{"cmd", "key.delete"}, {"apiKey", api_key}});

@@ -40,6 +40,7 @@ inline constexpr ErrorDef kBadParam{-1102, 400, "Mandatory parameter '{}' was no
 inline constexpr ErrorDef kUnknownParam{-1104, 400, "Not all sent parameters were read; unknown parameter '{}'."};
 inline constexpr ErrorDef kBadSymbol{-1121, 400, "Invalid symbol."};
 inline constexpr ErrorDef kBadParamCombination{-1128, 400, "Combination of optional parameters invalid."};
+inline constexpr ErrorDef kIntervalTooBig{-1127, 400, "Lookup interval is too big."};
 
 inline constexpr ErrorDef kUnauthorized{-1002, 401, "You are not authorized to execute this request."};
 inline constexpr ErrorDef kTimestampOld{-1021, 400, "Timestamp for this request is outside of the recvWindow."};
@@ -107,6 +108,33 @@ inline constexpr ErrorDef kNoRecipient{-7411, 400, "No such recipient."};
 inline constexpr ErrorDef kSelfTransfer{-7412, 400, "The recipient is this account."};
 inline constexpr ErrorDef kIdempotencyConflict{-7413, 400, "clientTranId was already used with other parameters."};
 inline constexpr ErrorDef kUnknownAsset{-7410, 400, "Unknown asset '{}': it is not configured on this exchange."};
+// Deposits and withdrawals (-7404..-7405, -7414..-7419, -7430..-7439; convert uses -742x).
+inline constexpr ErrorDef kUnknownDepositAddress{-7404, 404, "No account owns deposit address '{}' on the {} network."};
+inline constexpr ErrorDef kTxidConflict{-7405, 409, "Chain transaction '{}' was already recorded with other details."};
+inline constexpr ErrorDef kUnknownNetwork{-7414, 400, "Unknown network '{}' for {}."};
+inline constexpr ErrorDef kNetworkSuspended{-7415, 400, "{} of {} on the {} network is suspended."};
+inline constexpr ErrorDef kBadAddress{-7416, 400, "'{}' is not a valid address on the {} network."};
+inline constexpr ErrorDef kBadTag{-7417, 400, "'{}' is not a valid tag (memo) on the {} network."};
+inline constexpr ErrorDef kWithdrawAmount{-7418, 400, "The amount must be from {} to {} {}, in steps of {}."};
+inline constexpr ErrorDef kWithdrawIdConflict{-7419, 400, "withdrawOrderId was already used with other parameters."};
+inline constexpr ErrorDef kNotWhitelisted{-7430, 400, "Address management is on: withdrawals go only to addresses in the address book."};
+inline constexpr ErrorDef kAddressCoolingOff{-7431, 400, "This address was added less than {} hours ago; it can be used from {} (epoch ms)."};
+inline constexpr ErrorDef kKeyAddressDenied{-7432, 400, "This API key may not withdraw to this address."};
+inline constexpr ErrorDef kKeyDailyCap{-7433, 400, "Over this API key's limit of {} {} per 24 hours; {} remains."};
+inline constexpr ErrorDef kNoWithdrawal{-7434, 404, "No such withdrawal."};
+inline constexpr ErrorDef kWithdrawalState{-7435, 409, "The withdrawal is {}; only {} ones can be {}."};
+inline constexpr ErrorDef kAddressExists{-7436, 409, "The address book already has this address."};
+inline constexpr ErrorDef kNoBookAddress{-7437, 404, "No such address-book entry."};
+inline constexpr ErrorDef kAddressBookFull{-7438, 400, "An address book holds at most {} addresses."};
+inline constexpr ErrorDef kBadCap{-7439, 400, "withdrawDailyCaps: '{}' is not ASSET:AMOUNT with a configured asset and a positive amount."};
+// Convert (-7420..-7429).
+inline constexpr ErrorDef kQuoteNotFound{-7420, 400, "Unknown or expired quoteId."};
+inline constexpr ErrorDef kQuoteAccepted{-7421, 400, "This quote was already accepted."};
+inline constexpr ErrorDef kConvertPair{-7422, 400, "Converting {} to {} is not supported."};
+inline constexpr ErrorDef kDeskLiquidity{-7423, 400, "Not enough {} available to convert right now; try a smaller amount."};
+inline constexpr ErrorDef kConvertAmount{-7424, 400, "The amount is out of range: {}."};
+inline constexpr ErrorDef kTooManyQuotes{-7425, 400, "At most {} open quotes per account; accept one or let them expire."};
+inline constexpr ErrorDef kConvertOrderNotFound{-7426, 400, "No such convert order."};
 }  // namespace err
 
 }  // namespace kg

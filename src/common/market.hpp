@@ -10,9 +10,46 @@ namespace kg {
 
 inline constexpr int kAmountScale = 8;
 
+// A chain an asset moves on (Binance's networkList). keygate reaches no real chain: deposits are
+// recorded by the operator and withdrawals complete on a simulated chain (wallet/).
+struct Network {
+  std::string name;       // "ETH", Binance's network code
+  std::string full_name;  // "Ethereum (ERC20)"
+  bool is_default = false;
+  bool deposit_enable = true;
+  bool withdraw_enable = true;
+  int64_t withdraw_fee = 0;       // units of 10^-kAmountScale, like every amount here
+  int64_t withdraw_min = 0;
+  int64_t withdraw_max = 0;
+  int64_t withdraw_multiple = 1;  // withdrawIntegerMultiple
+  int64_t approval_above = 0;     // larger withdrawals wait for an operator; 0: none do
+  int min_confirm = 1;            // confirmations before a deposit is credited
+  int unlock_confirm = 0;
+  std::string address_regex;  // what a withdrawal address must match
+  std::string memo_regex;     // empty: the network has no tags (memos)
+  // How deposit addresses are made: "evm" (0x + 40 hex), "bech32" (bc1q...), "base58" (T...),
+  // or "tag" (one shared exchange address, a tag per user).
+  std::string address_style = "evm";
+  std::string shared_address;  // for "tag"
+};
+
 struct Asset {
   std::string name;       // "BTC"
   std::string full_name;  // "Bitcoin"
+  std::vector<Network> networks;
+
+  const Network* find_network(const std::string& network) const {
+    for (const auto& n : networks) {
+      if (n.name == network) return &n;
+    }
+    return nullptr;
+  }
+  const Network* default_network() const {
+    for (const auto& n : networks) {
+      if (n.is_default) return &n;
+    }
+    return networks.empty() ? nullptr : &networks.front();
+  }
 };
 
 struct Market {
@@ -40,6 +77,12 @@ struct ExchangeSpec {
   std::vector<Market> markets;
   std::vector<RateLimit> rate_limits;
 
+  const Asset* find_asset(const std::string& name) const {
+    for (const auto& a : assets) {
+      if (a.name == name) return &a;
+    }
+    return nullptr;
+  }
   const Market* find_market(const std::string& symbol) const {
     for (const auto& m : markets) {
       if (m.symbol == symbol) return &m;

@@ -11,6 +11,7 @@
 #include "crypto/signature.hpp"
 #include "keys/ip_allowlist.hpp"
 #include "keys/permissions.hpp"
+#include "keys/withdraw_rules.hpp"
 
 namespace kg::keys {
 
@@ -30,6 +31,7 @@ struct ApiKey {
   std::string public_key;        // PEM, for Ed25519 and RSA keys
   int64_t last_used_at = 0;
   std::string last_used_ip;
+  WithdrawRules withdraw;
 
   bool expired(int64_t now_ms) const { return expires_at != 0 && now_ms >= expires_at; }
   // What the key may do right now: read-only leaves only READ; TRADE lapses.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/text.hpp"
 #include "crypto/random.hpp"
 
 namespace kg::keys {
@@ -17,7 +18,7 @@ namespace {
 constexpr const char* kColumns =
     "id, user_id, api_key, label, key_type, permissions, read_only, ip_allowlist, active, created_at, "
     "expires_at, trade_expires_at, public_key, last_used_at, last_used_ip, secret_sealed, "
-    "previous_secret_sealed, previous_secret_until";
+    "previous_secret_sealed, previous_secret_until, withdraw_address_ids, withdraw_daily_caps";
 
 struct StoredKey {
   ApiKey key;
@@ -47,6 +48,9 @@ StoredKey from_row(const Row& r) {
   s.secret_sealed = r.opt_text(15);
   s.previous_sealed = r.opt_text(16);
   s.previous_until = r.int64(17);
+  // Malformed rules cannot be written (set_withdraw_rules validates); if the text was edited by
+  // hand, the key withdraws nowhere rather than anywhere.
+  k.withdraw = WithdrawRules::parse(r.text(18), r.text(19)).value_or(WithdrawRules{{-1}, {}});
   return s;
 }
 
@@ -64,14 +68,6 @@ std::string random_alnum(size_t n) {
   return out;
 }
 
-bool valid_label(const std::string& label) {
-  size_t chars = 0;
-  for (unsigned char c : label) {
-    if (c < 0x20 || c == 0x7f) return false;
-    if ((c & 0xC0) != 0x80) ++chars;
-  }
-  return chars >= 1 && chars <= 50;
-}
 
 }  // namespace
 
@@ -294,6 +290,26 @@ Status KeyService::update(int64_t user_id, const std::string& api_key, const std
   if (active && *active != key->active) {
     spdlog::info("event=key_{} uid={} key_id={}", *active ? "activated" : "deactivated", user_id, key->id);
   }
+  return ok_status();
+}
+
+Status KeyService::set_withdraw_rules(int64_t user_id, const std::string& api_key, const WithdrawRules& rules,
+                                      const std::optional<std::string>& totp) {
+  auto key = get(user_id, api_key);
+  if (!key) return key.error();
+  if (!rules.within(key->withdraw)) {
+    // More addresses or a higher (or no) cap is more power: it needs a fresh code.
+    if (!totp || totp->empty()) return make_error(err::kTotpRequired);
+    if (auto s = check_totp_(user_id, *totp); !s) return s;
+  }
+  store_.tx([&](Db& db) {
+    db.exec("UPDATE api_keys SET withdraw_address_ids = ?, withdraw_daily_caps = ?, updated_at = ? "
+            "WHERE api_key = ? AND user_id = ?",
+            {rules.ids_text(), rules.caps_text(), clock_.now_ms(), api_key, user_id});
+  });
+  refresh(api_key);
+  spdlog::info("event=key_withdraw_rules uid={} key_id={} addresses=\"{}\" caps=\"{}\"", user_id, key->id,
+               rules.ids_text(), rules.caps_text());
   return ok_status();
 }
 

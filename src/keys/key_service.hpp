@@ -68,6 +68,10 @@ class KeyService {
   // any change, so a refused request changes nothing.
   Status update(int64_t user_id, const std::string& api_key, const std::optional<bool>& active,
                 const std::optional<std::string>& label, const std::optional<std::string>& totp);
+  // The key's withdrawal addresses and daily caps; widening them needs a fresh 2FA code, narrowing
+  // does not. The caller checks that the address ids are the user's own and the assets exist.
+  Status set_withdraw_rules(int64_t user_id, const std::string& api_key, const WithdrawRules& rules,
+                            const std::optional<std::string>& totp);
   Status remove(int64_t user_id, const std::string& api_key);
   Result<int64_t> remove_all(int64_t user_id, const std::string& totp);
   Result<IssuedKey> rotate(int64_t user_id, const std::string& api_key, const std::string& totp, int64_t grace_s);

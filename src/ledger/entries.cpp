@@ -86,4 +86,21 @@ Entry withdraw_return(int64_t id, int64_t at_ms, int64_t user, std::string asset
   return e;
 }
 
+Entry desk_fund(int64_t id, int64_t at_ms, std::string asset, int64_t amount, std::string ref) {
+  return move(id, at_ms, kKindDeskFund, std::move(ref), AccountRef::external(),
+              AccountRef::convert_desk(), asset, amount);
+}
+
+Entry convert(int64_t id, int64_t at_ms, int64_t user, std::string from_asset, int64_t from_amount,
+              std::string to_asset, int64_t to_amount, std::string ref) {
+  // Same asset on both sides would net to a no-op that still looks like a trade in the journal.
+  if (from_asset == to_asset) fatal(fmt::format("{}: both sides are {}", kKindConvert, from_asset));
+  require_positive(kKindConvert, "to_amount", to_amount);
+  Entry e = move(id, at_ms, kKindConvert, std::move(ref), AccountRef::user_free(user),
+                 AccountRef::convert_desk(), from_asset, from_amount);
+  e.postings.push_back({AccountRef::convert_desk(), to_asset, -to_amount});
+  e.postings.push_back({AccountRef::user_free(user), to_asset, to_amount});
+  return e;
+}
+
 }  // namespace kg::ledger

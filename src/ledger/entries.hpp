@@ -19,6 +19,8 @@ inline constexpr const char* kKindTransfer = "transfer";
 inline constexpr const char* kKindWithdrawRequest = "withdraw_request";
 inline constexpr const char* kKindWithdrawComplete = "withdraw_complete";
 inline constexpr const char* kKindWithdrawReturn = "withdraw_return";
+inline constexpr const char* kKindDeskFund = "desk_fund";
+inline constexpr const char* kKindConvert = "convert";
 
 // external -> user free.
 Entry deposit(int64_t id, int64_t at_ms, int64_t user, std::string asset, int64_t amount,
@@ -43,5 +45,12 @@ Entry withdraw_complete(int64_t id, int64_t at_ms, std::string asset, int64_t am
 // withdraw_request.
 Entry withdraw_return(int64_t id, int64_t at_ms, int64_t user, std::string asset, int64_t amount,
                       int64_t fee, std::string ref);
+// external -> convert desk: the exchange puts its own inventory on the desk.
+Entry desk_fund(int64_t id, int64_t at_ms, std::string asset, int64_t amount, std::string ref);
+// A convert against the desk: user free -from_amount, desk +from_amount of from_asset; desk
+// -to_amount, user free +to_amount of to_asset. Refused whole (-2010) when either the user or the
+// desk cannot cover its side. The assets must differ.
+Entry convert(int64_t id, int64_t at_ms, int64_t user, std::string from_asset, int64_t from_amount,
+              std::string to_asset, int64_t to_amount, std::string ref);
 
 }  // namespace kg::ledger

@@ -19,6 +19,9 @@ enum class AccountKind : uint8_t {
   // The outside world (the chains). A deposit debits it, so it is negative by what came in and
   // is the only account allowed below zero.
   kExternal = 4,
+  // The exchange's own inventory that convert trades against (wallet/convert.hpp): funded from
+  // outside (desk_fund), never below zero.
+  kConvertDesk = 5,
 };
 
 // A user account has owner = the user id (> 0); a system account has owner 0.
@@ -33,6 +36,7 @@ struct AccountRef {
   static AccountRef fees() { return {AccountKind::kFees, 0}; }
   static AccountRef pending_withdrawal() { return {AccountKind::kPendingWithdrawal, 0}; }
   static AccountRef external() { return {AccountKind::kExternal, 0}; }
+  static AccountRef convert_desk() { return {AccountKind::kConvertDesk, 0}; }
 };
 
 inline bool is_user_account(AccountKind kind) {

@@ -16,7 +16,9 @@ namespace {
 // "balanced" never depends on the order of the postings.
 __extension__ using Int128 = __int128;
 
-bool valid_kind(AccountKind kind) { return static_cast<uint8_t>(kind) <= 4; }
+bool valid_kind(AccountKind kind) {
+  return static_cast<uint8_t>(kind) <= static_cast<uint8_t>(AccountKind::kConvertDesk);
+}
 
 bool valid_owner(const AccountRef& account) {
   return is_user_account(account.kind) ? account.owner > 0 : account.owner == 0;
@@ -29,6 +31,7 @@ std::string describe(AccountKind kind, int64_t owner) {
     case AccountKind::kFees: return "fees";
     case AccountKind::kPendingWithdrawal: return "pending withdrawal";
     case AccountKind::kExternal: return "external";
+    case AccountKind::kConvertDesk: return "convert desk";
   }
   return fmt::format("kind {} owner {}", static_cast<int>(kind), owner);
 }
@@ -101,22 +104,29 @@ Status Ledger::check_shape(const Entry& entry) const {
 // The balance every touched account would have after the entry. Postings to the same account
 // are netted first, so the order of postings inside an entry never matters.
 Result<std::map<Ledger::Key, int64_t>> Ledger::new_balances(const Entry& entry) const {
-  std::map<Key, int64_t> after;
+  // Netted in 128 bits, so that no posting order can overflow on the way.
+  std::map<Key, Int128> wide;
   for (const auto& p : entry.postings) {
     Key key{p.account.kind, p.account.owner, p.asset};
-    auto [it, inserted] = after.try_emplace(key, 0);
+    auto [it, inserted] = wide.try_emplace(key, 0);
     if (inserted) {
       auto found = balances_.find(key);
       if (found != balances_.end()) it->second = found->second;
     }
-    if (__builtin_add_overflow(it->second, p.amount, &it->second)) {
-      return make_error(err::kBalanceOverflow);
-    }
+    it->second += p.amount;
   }
-  for (const auto& [key, value] : after) {
-    if (value < 0 && key.kind != AccountKind::kExternal) {
-      return make_error(err::kInsufficientBalance);
-    }
+  // The balance check first: a debit the account cannot cover is -2010 whatever the entry would
+  // do to the other side. (Checking overflow first would answer differently depending on the
+  // recipient's balance, and let anyone read it by trying huge transfers.)
+  for (const auto& [key, value] : wide) {
+    if (value < 0 && key.kind != AccountKind::kExternal) return make_error(err::kInsufficientBalance);
+  }
+  // INT64_MIN itself is out too: then the other accounts of an asset, which sum to -external,
+  // always fit in an int64, and so does every total.
+  std::map<Key, int64_t> after;
+  for (const auto& [key, value] : wide) {
+    if (value > INT64_MAX || value <= INT64_MIN) return make_error(err::kBalanceOverflow);
+    after.emplace(key, static_cast<int64_t>(value));
   }
   return after;
 }

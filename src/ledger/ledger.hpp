@@ -26,8 +26,8 @@ class Ledger {
  public:
   // Validates the whole entry, then applies all of it or nothing. Errors (nothing changed):
   // an id not after the last applied one, fewer than two postings, a zero amount, an empty asset
-  // or a malformed account (-7400/-7401); a user, fee or pending account that would go negative
-  // (-2010); a balance that would overflow (-7402). An entry whose postings do not sum to zero
+  // or a malformed account (-7400/-7401); a user, fee, pending or convert-desk account that
+  // would go negative (-2010); a balance that would overflow (-7402). An entry whose postings do not sum to zero
   // per asset is a bug in whoever built it: it stops the process (R10), release builds too.
   Status apply(const Entry& entry);
 

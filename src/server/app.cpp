@@ -14,7 +14,10 @@
 #include "api/api.hpp"
 #include "auth/gatekeeper.hpp"
 #include "engine/engine.hpp"
+#include "wallet/chain_ticker.hpp"
+#include "wallet/convert.hpp"
 #include "wallet/wallet.hpp"
+#include "accounts/address_book.hpp"
 #include "keys/access_log.hpp"
 #include "keys/key_index.hpp"
 #include "keys/key_service.hpp"
@@ -81,7 +84,12 @@ int run(const ServeOptions& options) {
   spdlog::info("event=store_ready backend={} schema_version={}",
                store.dialect() == store::Dialect::kSqlite ? "sqlite" : "postgresql", version);
 
-  if (config.demo) add_demo_markets(config.exchange);
+  if (config.demo) {
+    add_demo_markets(config.exchange);
+    add_demo_reference_prices(config.exchange, config.convert);
+    if (config.wallet.confirmations < 0) config.wallet.confirmations = 0;  // the demo credits at once
+  }
+  fill_default_networks(config.exchange);
   SystemClock clock;
   accounts::Accounts accounts(store, sealer, clock, config.accounts);
   keys::KeyIndex key_index;
@@ -96,14 +104,19 @@ int run(const ServeOptions& options) {
 
   engine::Engine engine(store, clock);
   engine.recover();
-  wallet::Wallet wallet(engine, store, config.exchange);
+  wallet::Wallet wallet(engine, store, config.exchange, config.wallet, clock);
   wallet.load();
+  wallet::Convert convert(engine, store, config.exchange, config.convert, clock);
+  convert.load();
+  accounts::AddressBook address_book(store, clock, config.wallet.address_cooloff_s, config.wallet.max_book_addresses);
   engine.start();
+  wallet::ChainTicker chain(wallet, std::chrono::milliseconds(config.wallet.chain_tick_ms));
+  chain.start();
 
   api::Metrics metrics;
   std::atomic<bool> ready{false};
-  api::Services services{accounts, key_service, access_log, gatekeeper, trusted_proxies, wallet,
-                         clock, config.exchange, metrics, ready};
+  api::Services services{accounts, key_service, access_log, gatekeeper, trusted_proxies, wallet, address_book,
+                         convert, clock, config.exchange, metrics, ready};
   api::Api api(services);
   api::AdminCommands admin(services);
 
@@ -118,9 +131,11 @@ int run(const ServeOptions& options) {
   net::Server server(api, admin, ready, net_config);
   const std::string url = server.bind();
 
+  if (config.demo) std::cout << fund_demo_desk(convert);
   if (config.demo) std::cout << ensure_demo_user(accounts, wallet, url);
   std::cout << "keygate listening on " << url << std::endl;
   server.run();
+  chain.stop();
   engine.stop();  // after the network: every accepted command is answered first
   return 0;
 }

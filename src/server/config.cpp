@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <functional>
+#include <regex>
 #include <stdexcept>
 #include <vector>
 
@@ -86,6 +87,16 @@ const std::vector<Setting>& settings() {
       number<int>("accounts.totp_max_failures", [](Config& c) -> int& { return c.accounts.totp_max_failures; }, 1, 1000),
       number<int64_t>("accounts.totp_window_seconds", [](Config& c) -> int64_t& { return c.accounts.totp_window_s; }, 1, kDay),
       number<int64_t>("accounts.totp_lock_seconds", [](Config& c) -> int64_t& { return c.accounts.totp_lock_s; }, 1, kDay),
+      number<int64_t>("wallet.address_cooloff_seconds", [](Config& c) -> int64_t& { return c.wallet.address_cooloff_s; }, 0, 30 * kDay),
+      number<int64_t>("wallet.block_ms", [](Config& c) -> int64_t& { return c.wallet.block_ms; }, 1, 3'600'000),
+      number<int64_t>("wallet.withdraw_delay_ms", [](Config& c) -> int64_t& { return c.wallet.withdraw_delay_ms; }, 0, kDay * 1000),
+      number<int>("wallet.confirmations", [](Config& c) -> int& { return c.wallet.confirmations; }, -1, 10'000),
+      number<int64_t>("wallet.chain_tick_ms", [](Config& c) -> int64_t& { return c.wallet.chain_tick_ms; }, 10, 60'000),
+      number<int>("wallet.max_book_addresses", [](Config& c) -> int& { return c.wallet.max_book_addresses; }, 1, 10'000),
+      number<int64_t>("convert.spread_bps", [](Config& c) -> int64_t& { return c.convert.spread_bps; }, 0, 5000),
+      number<int64_t>("convert.max_quote_valid_ms", [](Config& c) -> int64_t& { return c.convert.max_quote_valid_ms; },
+                      1000, 600'000),
+      number<int>("convert.max_open_quotes", [](Config& c) -> int& { return c.convert.max_open_quotes; }, 1, 10'000),
   };
   return kAll;
 }
@@ -110,13 +121,62 @@ int64_t toml_amount(const toml::table& t, const std::string& key, const std::str
   return *units;
 }
 
+Network read_network(const toml::table& t, const std::string& asset) {
+  Network n;
+  n.name = toml_string(t, "name", "[[assets.networks]] of " + asset);
+  const std::string where = "network " + n.name + " of " + asset;
+  n.full_name = t["full_name"].value_or(n.name);
+  n.is_default = t["default"].value_or(false);
+  n.deposit_enable = t["deposit_enable"].value_or(true);
+  n.withdraw_enable = t["withdraw_enable"].value_or(true);
+  auto amount = [&](const char* key, int64_t fallback) { return t.contains(key) ? toml_amount(t, key, where) : fallback; };
+  n.withdraw_fee = amount("withdraw_fee", 0);
+  n.withdraw_min = amount("withdraw_min", 1);
+  n.withdraw_max = amount("withdraw_max", 9'000'000'000'000'000'000);
+  n.withdraw_multiple = amount("withdraw_multiple", 1);
+  n.approval_above = amount("approval_above", 0);
+  n.min_confirm = static_cast<int>(t["min_confirm"].value_or(int64_t{1}));
+  n.unlock_confirm = static_cast<int>(t["unlock_confirm"].value_or(int64_t{0}));
+  n.address_style = t["address_style"].value_or(std::string("evm"));
+  n.shared_address = t["shared_address"].value_or(std::string());
+  n.address_regex = t["address_regex"].value_or(std::string());
+  n.memo_regex = t["memo_regex"].value_or(std::string());
+  static const std::vector<std::string> kStyles = {"evm", "bech32", "base58", "tag"};
+  if (std::find(kStyles.begin(), kStyles.end(), n.address_style) == kStyles.end()) {
+    throw std::runtime_error(where + ": address_style must be evm, bech32, base58 or tag");
+  }
+  if (n.address_style == "tag" && (n.shared_address.empty() || n.memo_regex.empty())) {
+    throw std::runtime_error(where + ": address_style tag needs shared_address and memo_regex");
+  }
+  if (n.withdraw_multiple <= 0 || n.withdraw_min <= 0 || n.withdraw_min > n.withdraw_max || n.withdraw_fee < 0 ||
+      n.min_confirm < 0 || n.approval_above < 0) {
+    throw std::runtime_error(where + ": withdraw_multiple and withdraw_min must be positive, withdraw_min <= withdraw_max, "
+                             "withdraw_fee, approval_above and min_confirm not negative");
+  }
+  try {
+    std::regex check(n.address_regex.empty() ? ".*" : n.address_regex);
+    std::regex check_memo(n.memo_regex.empty() ? ".*" : n.memo_regex);
+  } catch (const std::regex_error&) {
+    throw std::runtime_error(where + ": address_regex or memo_regex is not a valid regular expression");
+  }
+  return n;
+}
+
 void read_exchange(const toml::table& root, ExchangeSpec& ex) {
   if (const auto* assets = root["assets"].as_array()) {
     ex.assets.clear();
     for (const auto& node : *assets) {
       const auto* t = node.as_table();
       if (!t) throw std::runtime_error("[[assets]] entries must be tables");
-      ex.assets.push_back({toml_string(*t, "name", "[[assets]]"), t->at_path("full_name").value_or(std::string())});
+      Asset a{toml_string(*t, "name", "[[assets]]"), t->at_path("full_name").value_or(std::string()), {}};
+      if (const auto* networks = (*t)["networks"].as_array()) {
+        for (const auto& n : *networks) {
+          const auto* nt = n.as_table();
+          if (!nt) throw std::runtime_error("[[assets.networks]] entries must be tables");
+          a.networks.push_back(read_network(*nt, a.name));
+        }
+      }
+      ex.assets.push_back(std::move(a));
     }
   }
   if (const auto* markets = root["markets"].as_array()) {
@@ -160,6 +220,27 @@ void read_exchange(const toml::table& root, ExchangeSpec& ex) {
   }
 }
 
+// [convert.reference_prices] SYMBOL = "price" and [convert.max_amounts] ASSET = "amount", decimals
+// with at most 8 places. Symbols and assets are checked against the exchange when the server starts.
+void read_convert(const toml::table& root, wallet::ConvertConfig& convert) {
+  auto read_map = [&](const char* key, std::map<std::string, int64_t>& out) {
+    const toml::node* node = root.at_path(std::string("convert.") + key).node();
+    if (!node) return;
+    const auto* t = node->as_table();
+    if (!t) throw std::runtime_error(std::string("[convert.") + key + "] must be a table");
+    out.clear();
+    for (const auto& [name, value] : *t) {
+      const std::string where = std::string("convert.") + key + "." + std::string(name.str());
+      auto text = value.value<std::string>();
+      auto units = text ? parse_decimal(*text, kAmountScale) : std::nullopt;
+      if (!units || *units <= 0) throw std::runtime_error(where + ": expected a positive decimal string with at most 8 places");
+      out[std::string(name.str())] = *units;
+    }
+  };
+  read_map("reference_prices", convert.reference_prices);
+  read_map("max_amounts", convert.max_amounts);
+}
+
 void apply(Config& c, const std::string& name, const std::string& value) {
   for (const auto& s : settings()) {
     if (s.name == name) {
@@ -197,6 +278,22 @@ std::pair<std::string, uint16_t> split_listen(const std::string& listen) {
   return {host, static_cast<uint16_t>(port)};
 }
 
+void fill_default_networks(ExchangeSpec& exchange) {
+  for (auto& a : exchange.assets) {
+    if (a.networks.empty()) {
+      Network n;
+      n.name = a.name;
+      n.full_name = a.full_name.empty() ? a.name : a.full_name;
+      n.withdraw_min = 1;
+      n.withdraw_max = 9'000'000'000'000'000'000;
+      a.networks.push_back(std::move(n));
+    }
+    if (std::none_of(a.networks.begin(), a.networks.end(), [](const Network& n) { return n.is_default; })) {
+      a.networks.front().is_default = true;
+    }
+  }
+}
+
 std::string env_name(const std::string& setting) {
   std::string out = "KEYGATE_";
   for (char ch : setting) out += ch == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
@@ -224,6 +321,7 @@ Config load_config(const std::optional<std::string>& file, const std::map<std::s
       }
     }
     read_exchange(root, c.exchange);
+    read_convert(root, c.convert);
   }
   for (const auto& s : settings()) {
     if (const char* v = std::getenv(env_name(s.name).c_str())) s.apply(c, s.name, v);

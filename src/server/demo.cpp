@@ -28,17 +28,73 @@ Market market(const char* base, const char* tick, const char* max_price, const c
   m.max_notional = units("9000000");
   return m;
 }
+
+Network network(const char* name, const char* full_name, const char* fee, const char* min, const char* max,
+                const char* approval_above, int min_confirm, const char* style, const char* address_regex) {
+  Network n;
+  n.name = name;
+  n.full_name = full_name;
+  n.is_default = true;
+  n.withdraw_fee = units(fee);
+  n.withdraw_min = units(min);
+  n.withdraw_max = units(max);
+  n.withdraw_multiple = 1;
+  n.approval_above = units(approval_above);
+  n.min_confirm = min_confirm;
+  n.unlock_confirm = min_confirm * 2;
+  n.address_style = style;
+  n.address_regex = address_regex;
+  return n;
+}
+
+constexpr const char* kEvmRegex = "^(0x)[0-9A-Fa-f]{40}$";
+
+std::vector<Asset> demo_assets() {
+  Network btc = network("BTC", "Bitcoin", "0.0002", "0.001", "100", "2", 1, "bech32",
+                        "^(bc1|[13])[a-zA-HJ-NP-Z0-9]{25,62}$");
+  Network eth = network("ETH", "Ethereum (ERC20)", "0.0016", "0.01", "10000", "50", 12, "evm", kEvmRegex);
+  Network xrp = network("XRP", "Ripple", "0.2", "2", "10000000", "100000", 1, "tag", "^r[1-9A-HJ-NP-Za-km-z]{24,34}$");
+  xrp.memo_regex = "^[0-9]{1,10}$";
+  xrp.shared_address = "rKeygateDemoDepositWa11etXRP1";
+  Network usdt_eth = network("ETH", "Ethereum (ERC20)", "4", "10", "10000000", "50000", 12, "evm", kEvmRegex);
+  usdt_eth.is_default = false;
+  Network usdt_trx = network("TRX", "Tron (TRC20)", "1", "10", "10000000", "50000", 1, "base58",
+                             "^T[1-9A-HJ-NP-Za-km-z]{33}$");
+  return {{"BTC", "Bitcoin", {btc}},
+          {"ETH", "Ethereum", {eth}},
+          {"XRP", "XRP", {xrp}},
+          {"USDT", "TetherUS", {usdt_trx, usdt_eth}}};
+}
 }  // namespace
 
 void add_demo_markets(ExchangeSpec& ex) {
-  if (ex.assets.empty()) {
-    ex.assets = {{"BTC", "Bitcoin"}, {"ETH", "Ethereum"}, {"XRP", "XRP"}, {"USDT", "TetherUS"}};
-  }
+  if (ex.assets.empty()) ex.assets = demo_assets();
   if (ex.markets.empty()) {
     ex.markets = {market("BTC", "0.01", "1000000", "0.00001", "9000", "100"),
                   market("ETH", "0.01", "1000000", "0.0001", "9000", "1000"),
                   market("XRP", "0.0001", "10000", "0.1", "9000000", "1000000")};
   }
+}
+
+void add_demo_reference_prices(const ExchangeSpec& exchange, wallet::ConvertConfig& convert) {
+  if (!convert.reference_prices.empty()) return;
+  using Pair = std::pair<const char*, const char*>;
+  for (const auto& [symbol, price] : {Pair{"BTCUSDT", "60000"}, Pair{"ETHUSDT", "3000"}, Pair{"XRPUSDT", "0.5"}}) {
+    if (exchange.find_market(symbol)) convert.reference_prices[symbol] = units(price);
+  }
+}
+
+std::string fund_demo_desk(wallet::Convert& convert) {
+  std::string funded;
+  using Pair = std::pair<const char*, const char*>;
+  for (const auto& [asset, amount] :
+       {Pair{"XRP", "1000000"}, Pair{"USDT", "1000000"}, Pair{"BTC", "100"}, Pair{"ETH", "1000"}}) {
+    auto f = convert.fund_desk(asset, units(amount), fmt::format("demo-desk-{}", asset));
+    if (!f) continue;  // an asset this exchange does not have
+    if (!f->replayed) funded += fmt::format("{}{} {}", funded.empty() ? "" : ", ", amount, asset);
+  }
+  if (funded.empty()) return {};
+  return fmt::format("convert desk funded with {} (USDT -> XRP and back at reference prices)\n", funded);
 }
 
 std::string ensure_demo_user(accounts::Accounts& accounts, wallet::Wallet& wallet, const std::string& base_url) {
@@ -50,7 +106,10 @@ std::string ensure_demo_user(accounts::Accounts& accounts, wallet::Wallet& walle
   auto user = accounts.signup(kEmail, password);
   if (!user) return fmt::format("could not create the demo user: {}\n", user.error().msg);
   // A welcome deposit, credited once whatever happens (the txid is fixed).
-  auto credited = wallet.credit_deposit({user->id, "USDT", "USDT", "demo", units("10000"), "demo-welcome-usdt"});
+  auto address = wallet.deposit_address(user->id, "USDT", "");
+  if (!address) return fmt::format("could not make the demo deposit address: {}\n", address.error().msg);
+  auto credited = wallet.record_deposit(
+      {"USDT", address->network, address->address, address->tag, units("10000"), "demo-welcome-usdt"});
   if (!credited) return fmt::format("could not credit the demo deposit: {}\n", credited.error().msg);
   return fmt::format(
       "demo user: {}  password: {}  (shown once; 2FA not yet enabled; 10,000 USDT deposited)\n"

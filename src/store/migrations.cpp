@@ -118,6 +118,87 @@ CREATE TABLE transfers (
 );
 CREATE INDEX transfers_to ON transfers(to_user, tran_id);
 )sql"},
+      {5, "deposit addresses, chain deposits, withdrawals, the address book, convert", R"sql(
+CREATE TABLE deposit_addresses (
+  user_id BIGINT NOT NULL REFERENCES users(id),
+  network TEXT NOT NULL,
+  address TEXT NOT NULL,
+  tag TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (user_id, network),
+  UNIQUE (network, address, tag)
+);
+CREATE TABLE chain_deposits (
+  id BIGINT PRIMARY KEY,
+  txid TEXT NOT NULL UNIQUE,
+  user_id BIGINT NOT NULL REFERENCES users(id),
+  asset TEXT NOT NULL,
+  network TEXT NOT NULL,
+  address TEXT NOT NULL,
+  tag TEXT NOT NULL,
+  amount BIGINT NOT NULL,
+  status INTEGER NOT NULL,
+  confirmations_needed INTEGER NOT NULL,
+  seen_at BIGINT NOT NULL,
+  credited_at BIGINT NOT NULL,
+  entry_id BIGINT REFERENCES journal_entries(id)
+);
+INSERT INTO chain_deposits (id, txid, user_id, asset, network, address, tag, amount, status,
+                            confirmations_needed, seen_at, credited_at, entry_id)
+  SELECT entry_id, txid, user_id, asset, network, address, '', amount, 1, 0, created_at, created_at, entry_id
+  FROM deposits;
+DROP TABLE deposits;
+CREATE INDEX chain_deposits_user ON chain_deposits(user_id, id);
+CREATE TABLE withdraw_addresses (
+  id {{ID}},
+  user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  asset TEXT NOT NULL,
+  network TEXT NOT NULL,
+  address TEXT NOT NULL,
+  tag TEXT NOT NULL,
+  label TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  usable_at BIGINT NOT NULL,
+  UNIQUE (user_id, asset, network, address, tag)
+);
+ALTER TABLE users ADD COLUMN withdraw_whitelist_only INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE api_keys ADD COLUMN withdraw_address_ids TEXT NOT NULL DEFAULT '';
+ALTER TABLE api_keys ADD COLUMN withdraw_daily_caps TEXT NOT NULL DEFAULT '';
+CREATE TABLE withdrawals (
+  id BIGINT PRIMARY KEY,
+  user_id BIGINT NOT NULL REFERENCES users(id),
+  key_id BIGINT NOT NULL,
+  withdraw_order_id TEXT NOT NULL,
+  asset TEXT NOT NULL,
+  network TEXT NOT NULL,
+  address TEXT NOT NULL,
+  tag TEXT NOT NULL,
+  amount BIGINT NOT NULL,
+  fee BIGINT NOT NULL,
+  status INTEGER NOT NULL,
+  txid TEXT NOT NULL,
+  info TEXT NOT NULL,
+  applied_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  request_entry BIGINT NOT NULL REFERENCES journal_entries(id),
+  final_entry BIGINT REFERENCES journal_entries(id)
+);
+CREATE UNIQUE INDEX withdrawals_order_id ON withdrawals(user_id, withdraw_order_id) WHERE withdraw_order_id <> '';
+CREATE INDEX withdrawals_user ON withdrawals(user_id, id);
+CREATE TABLE converts (
+  order_id BIGINT PRIMARY KEY REFERENCES journal_entries(id),
+  quote_id TEXT NOT NULL UNIQUE,
+  user_id BIGINT NOT NULL REFERENCES users(id),
+  from_asset TEXT NOT NULL,
+  from_amount BIGINT NOT NULL,
+  to_asset TEXT NOT NULL,
+  to_amount BIGINT NOT NULL,
+  ratio BIGINT NOT NULL,
+  inverse_ratio BIGINT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX converts_user ON converts(user_id, created_at);
+)sql"},
   };
   return kAll;
 }

@@ -10,8 +10,9 @@ namespace kg::wallet {
 
 using ledger::AccountKind;
 
-Wallet::Wallet(engine::Engine& engine, store::Store& store, const ExchangeSpec& exchange)
-    : engine_(engine), store_(store), exchange_(exchange) {}
+Wallet::Wallet(engine::Engine& engine, store::Store& store, const ExchangeSpec& exchange, const WalletConfig& config,
+               const Clock& clock)
+    : engine_(engine), store_(store), exchange_(exchange), config_(config), clock_(clock), rules_(exchange) {}
 
 namespace {
 std::string transfer_key(int64_t from_user, const std::string& client_tran_id) {
@@ -26,8 +27,9 @@ constexpr const char* kTransferColumns = "tran_id, from_user, to_user, asset, am
 }  // namespace
 
 void Wallet::load() {
+  load_deposits();
+  load_withdrawals();
   store_.tx([&](store::Db& db) {
-    for (const auto& r : db.query("SELECT txid, entry_id FROM deposits")) credited_.emplace(r.text(0), r.int64(1));
     for (const auto& r : db.query(std::string("SELECT ") + kTransferColumns + " FROM transfers")) {
       Transfer t = transfer_from_row(r);
       transfers_.emplace(transfer_key(t.request.from_user, t.request.client_tran_id), t);
@@ -35,8 +37,25 @@ void Wallet::load() {
   });
 }
 
-bool Wallet::known_asset(const std::string& asset) const {
-  return std::any_of(exchange_.assets.begin(), exchange_.assets.end(), [&](const Asset& a) { return a.name == asset; });
+bool Wallet::known_asset(const std::string& asset) const { return exchange_.find_asset(asset) != nullptr; }
+
+Result<const Network*> Wallet::network_of(const std::string& asset, const std::string& network) const {
+  const Asset* a = exchange_.find_asset(asset);
+  if (!a) return make_error(err::kUnknownAsset, asset);
+  const Network* n = network.empty() ? a->default_network() : a->find_network(network);
+  if (!n) return make_error(err::kUnknownNetwork, network, asset);
+  return n;
+}
+
+Status Wallet::check_address(const std::string& asset, const std::string& network, const std::string& address,
+                             const std::string& tag) const {
+  auto n = network_of(asset, network);
+  if (!n) return n.error();
+  return rules_.check(*exchange_.find_asset(asset), **n, address, tag);
+}
+
+int Wallet::confirmations_needed(const Network& network) const {
+  return config_.confirmations >= 0 ? config_.confirmations : network.min_confirm;
 }
 
 Result<Transfer> Wallet::transfer(TransferRequest req) {
@@ -85,31 +104,6 @@ std::vector<Transfer> Wallet::transfers_of(int64_t user_id, size_t limit) {
   });
 }
 
-Result<Deposit> Wallet::credit_deposit(DepositRequest req) {
-  if (!known_asset(req.asset)) return make_error(err::kUnknownAsset, req.asset);
-  if (req.amount <= 0) return make_error(err::kBadParam, "amount");
-  if (req.txid.empty()) return make_error(err::kBadParam, "txid");
-  return engine_.submit<Result<Deposit>>([this, req](engine::Batch& batch) -> Result<Deposit> {
-           Deposit d{req, 0, false};
-           if (auto it = credited_.find(req.txid); it != credited_.end()) {
-             d.entry_id = it->second;
-             d.already_credited = true;
-             return d;
-           }
-           ledger::Entry entry = ledger::deposit(0, 0, req.user_id, req.asset, req.amount, req.txid);
-           d.entry_id = batch.next_entry_id();
-           if (auto s = batch.post(std::move(entry)); !s) return s.error();
-           credited_.emplace(req.txid, d.entry_id);
-           batch.also([req, entry_id = d.entry_id, at = batch.now_ms()](store::Db& db) {
-             db.exec("INSERT INTO deposits (txid, user_id, asset, network, address, amount, entry_id, created_at) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     {req.txid, req.user_id, req.asset, req.network, req.address, req.amount, entry_id, at});
-           });
-           return d;
-         })
-      .get();
-}
-
 std::vector<ledger::UserBalance> Wallet::balances(int64_t user_id) {
   auto held = engine_
                   .submit<std::vector<ledger::UserBalance>>(
@@ -141,6 +135,7 @@ Verification Wallet::verify() {
           v.totals.push_back({asset, l.total(AccountKind::kUserFree, asset), l.total(AccountKind::kUserLocked, asset),
                               l.total(AccountKind::kFees, asset), l.total(AccountKind::kPendingWithdrawal, asset),
                               l.total(AccountKind::kExternal, asset)});
+          v.totals.back().desk = l.total(AccountKind::kConvertDesk, asset);
         }
         return v;
       })

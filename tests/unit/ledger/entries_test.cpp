@@ -13,6 +13,7 @@ const AccountRef kFree2 = AccountRef::user_free(2);
 const AccountRef kFees = AccountRef::fees();
 const AccountRef kPending = AccountRef::pending_withdrawal();
 const AccountRef kExternal = AccountRef::external();
+const AccountRef kDesk = AccountRef::convert_desk();
 
 // A ledger where user 1 has 1000 free "BTC" units, through entry 1.
 Ledger funded() {
@@ -29,16 +30,18 @@ TEST(Entries, CarryIdTimeKindAndReference) {
   EXPECT_EQ(e.reference, "client-7");
   EXPECT_EQ(deposit(1, 0, 1, "BTC", 5, "t").kind, kKindDeposit);
   EXPECT_EQ(withdraw_return(1, 0, 1, "BTC", 5, 0, "t").kind, kKindWithdrawReturn);
+  EXPECT_EQ(desk_fund(1, 0, "XRP", 5, "t").kind, kKindDeskFund);
+  EXPECT_EQ(convert(1, 0, 1, "USDT", 5, "XRP", 7, "q").kind, kKindConvert);
 }
 
 TEST(Entries, AllBalance) {
-  for (const Entry& e : {deposit(1, 0, 1, "BTC", 5, "t"), hold(1, 0, 1, "BTC", 5, "t"),
-                         release(1, 0, 1, "BTC", 5, "t"), transfer(1, 0, 1, 2, "BTC", 5, "t"),
-                         withdraw_request(1, 0, 1, "BTC", 5, 1, "t"),
-                         withdraw_request(1, 0, 1, "BTC", 5, 0, "t"),
-                         withdraw_complete(1, 0, "BTC", 5, "t"),
-                         withdraw_return(1, 0, 1, "BTC", 5, 1, "t"),
-                         withdraw_return(1, 0, 1, "BTC", 5, 0, "t")}) {
+  for (const Entry& e :
+       {deposit(1, 0, 1, "BTC", 5, "t"), hold(1, 0, 1, "BTC", 5, "t"),
+        release(1, 0, 1, "BTC", 5, "t"), transfer(1, 0, 1, 2, "BTC", 5, "t"),
+        withdraw_request(1, 0, 1, "BTC", 5, 1, "t"), withdraw_request(1, 0, 1, "BTC", 5, 0, "t"),
+        withdraw_complete(1, 0, "BTC", 5, "t"), withdraw_return(1, 0, 1, "BTC", 5, 1, "t"),
+        withdraw_return(1, 0, 1, "BTC", 5, 0, "t"), desk_fund(1, 0, "XRP", 5, "t"),
+        convert(1, 0, 1, "USDT", 5, "XRP", 7, "t")}) {
     EXPECT_TRUE(Ledger::balanced(e)) << e.kind;
     EXPECT_GE(e.postings.size(), 2u) << e.kind;
     for (const auto& p : e.postings) EXPECT_NE(p.amount, 0) << e.kind;
@@ -112,6 +115,88 @@ TEST(Entries, ZeroFeeWithdrawalHasNoFeePostings) {
   ASSERT_TRUE(ledger.apply(withdraw_request(2, 0, 1, "BTC", 1000, 0, "w")));
   ASSERT_TRUE(ledger.apply(withdraw_return(3, 0, 1, "BTC", 1000, 0, "w")));
   EXPECT_EQ(ledger.balance(kFree1, "BTC"), 1000);
+}
+
+// --- the convert desk ---------------------------------------------------------------------------
+
+// User 1 holds 1000 USDT units; the desk holds 500 XRP units.
+Ledger with_desk() {
+  Ledger ledger;
+  EXPECT_TRUE(ledger.apply(deposit(1, 0, 1, "USDT", 1000, "tx0")));
+  EXPECT_TRUE(ledger.apply(desk_fund(2, 0, "XRP", 500, "fund-xrp")));
+  return ledger;
+}
+
+TEST(Entries, DeskFundComesFromOutside) {
+  Ledger ledger = with_desk();
+  EXPECT_EQ(ledger.balance(kDesk, "XRP"), 500);
+  EXPECT_EQ(ledger.balance(kExternal, "XRP"), -500);
+  EXPECT_EQ(ledger.total(AccountKind::kConvertDesk, "XRP"), 500);
+}
+
+TEST(Entries, ConvertSwapsWithTheDesk) {
+  Ledger ledger = with_desk();
+  ASSERT_TRUE(ledger.apply(convert(3, 0, 1, "USDT", 200, "XRP", 400, "q1")));
+  EXPECT_EQ(ledger.balance(kFree1, "USDT"), 800);
+  EXPECT_EQ(ledger.balance(kFree1, "XRP"), 400);
+  EXPECT_EQ(ledger.balance(kDesk, "USDT"), 200);
+  EXPECT_EQ(ledger.balance(kDesk, "XRP"), 100);
+  // Conservation per asset: users + desk = -external.
+  for (const char* asset : {"USDT", "XRP"}) {
+    EXPECT_EQ(ledger.total(AccountKind::kUserFree, asset) +
+                  ledger.total(AccountKind::kConvertDesk, asset),
+              -ledger.balance(kExternal, asset))
+        << asset;
+  }
+  std::vector<Entry> journal{deposit(1, 0, 1, "USDT", 1000, "tx0"),
+                             desk_fund(2, 0, "XRP", 500, "fund-xrp"),
+                             convert(3, 0, 1, "USDT", 200, "XRP", 400, "q1")};
+  EXPECT_EQ(Ledger::verify(journal, ledger), std::nullopt);
+}
+
+TEST(Entries, AConvertTheDeskCannotCoverIsRefusedAndChangesNothing) {
+  Ledger ledger = with_desk();
+  const uint64_t before = ledger.state_hash();
+  Status s = ledger.apply(convert(3, 0, 1, "USDT", 200, "XRP", 501, "q1"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, -2010);
+  EXPECT_EQ(ledger.state_hash(), before);
+  EXPECT_EQ(ledger.last_entry_id(), 2);
+  EXPECT_EQ(ledger.balance(kFree1, "USDT"), 1000);
+  EXPECT_EQ(ledger.balance(kDesk, "XRP"), 500);
+  EXPECT_EQ(ledger.balance(kDesk, "USDT"), 0);
+}
+
+TEST(Entries, AConvertTheUserCannotPayIsRefusedAndChangesNothing) {
+  Ledger ledger = with_desk();
+  const uint64_t before = ledger.state_hash();
+  Status s = ledger.apply(convert(3, 0, 1, "USDT", 1001, "XRP", 1, "q1"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, -2010);
+  EXPECT_EQ(ledger.state_hash(), before);
+  // Locked funds do not pay for a convert either.
+  ASSERT_TRUE(ledger.apply(hold(3, 0, 1, "USDT", 900, "order")));
+  EXPECT_EQ(ledger.apply(convert(4, 0, 1, "USDT", 101, "XRP", 1, "q2")).error().code, -2010);
+  ASSERT_TRUE(ledger.apply(convert(4, 0, 1, "USDT", 100, "XRP", 1, "q2")));
+}
+
+TEST(Entries, TheDeskIsASystemAccount) {
+  Ledger ledger;
+  // The desk has no owner; one with an owner is malformed, like any system account.
+  Entry e{1, 0, "desk_fund", "x", {}};
+  e.postings = {{kExternal, "BTC", -5}, {AccountRef{AccountKind::kConvertDesk, 3}, "BTC", 5}};
+  EXPECT_EQ(ledger.apply(e).error().code, -7400);
+  // It can never be drawn below zero, not even by a hand-made entry.
+  Entry drain{1, 0, "x", "x", {{kDesk, "BTC", -5}, {kExternal, "BTC", 5}}};
+  EXPECT_EQ(ledger.apply(drain).error().code, -2010);
+}
+
+TEST(EntriesDeathTest, AConvertNeedsTwoAssetsAndPositiveAmounts) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH((void)convert(1, 0, 1, "XRP", 5, "XRP", 5, "q"), "both sides are XRP");
+  EXPECT_DEATH((void)convert(1, 0, 1, "USDT", 0, "XRP", 5, "q"), "amount must be > 0");
+  EXPECT_DEATH((void)convert(1, 0, 1, "USDT", 5, "XRP", -1, "q"), "to_amount must be > 0");
+  EXPECT_DEATH((void)desk_fund(1, 0, "XRP", 0, "f"), "amount must be > 0");
 }
 
 }  // namespace

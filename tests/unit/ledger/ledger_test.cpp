@@ -118,6 +118,21 @@ TEST(Ledger, OverflowIsAnErrorNeverAWrap) {
   expect_error(ledger.apply(deposit(2, 0, 2, "BTC", 2, "tx2")), -7402);
   EXPECT_EQ(ledger.balance(AccountRef::user_free(2), "BTC"), 0);
   EXPECT_EQ(ledger.balance(AccountRef::external(), "BTC"), -kMax);
+  // INT64_MIN itself is refused too, so every total of an asset fits in an int64.
+  expect_error(ledger.apply(deposit(2, 0, 2, "BTC", 1, "tx2")), -7402);
+  EXPECT_EQ(ledger.total(AccountKind::kUserFree, "BTC"), kMax);
+}
+
+// An overdraft is -2010 whatever the other side holds: answering -7402 when only the recipient
+// would overflow would let anyone read a balance with refused transfers.
+TEST(Ledger, AnOverdraftIsInsufficientBalanceEvenIfTheRecipientWouldOverflow) {
+  Ledger ledger;
+  ASSERT_TRUE(ledger.apply(deposit(1, 0, 1, "BTC", kMax - 10, "tx1")));
+  ASSERT_TRUE(ledger.apply(deposit(2, 0, 2, "BTC", 5, "tx2")));
+  expect_error(ledger.apply(transfer(3, 0, 2, 1, "BTC", 20, "t")), -2010);
+  expect_error(ledger.apply(transfer(3, 0, 2, 1, "BTC", kMax, "t")), -2010);
+  EXPECT_EQ(ledger.balance(AccountRef::user_free(1), "BTC"), kMax - 10);
+  EXPECT_EQ(ledger.balance(AccountRef::user_free(2), "BTC"), 5);
 }
 
 TEST(Ledger, PostingsToOneAccountAreNettedInsideAnEntry) {

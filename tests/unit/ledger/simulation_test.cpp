@@ -1,6 +1,7 @@
 // Seeded random operations against the ledger and a trivially simple model of it. After every
 // operation: the outcome is the model's, no user balance is negative, and per asset
-// users (free + locked) + fees + pending = -external (R1's conservation). verify() at the end.
+// users (free + locked) + fees + pending + convert desk = -external (R1's conservation).
+// verify() at the end.
 
 #include <gtest/gtest.h>
 
@@ -61,10 +62,12 @@ class Simulation {
       int64_t inside = ledger_.total(AccountKind::kUserFree, asset) +
                        ledger_.total(AccountKind::kUserLocked, asset) +
                        ledger_.total(AccountKind::kFees, asset) +
-                       ledger_.total(AccountKind::kPendingWithdrawal, asset);
+                       ledger_.total(AccountKind::kPendingWithdrawal, asset) +
+                       ledger_.total(AccountKind::kConvertDesk, asset);
       ASSERT_EQ(inside, -ledger_.balance(AccountRef::external(), asset)) << asset;
       ASSERT_GE(ledger_.balance(AccountRef::fees(), asset), 0);
       ASSERT_GE(ledger_.balance(AccountRef::pending_withdrawal(), asset), 0);
+      ASSERT_GE(ledger_.balance(AccountRef::convert_desk(), asset), 0);
     }
   }
 
@@ -85,7 +88,7 @@ class Simulation {
     const int64_t id = ++next_id_;
     const int64_t at = id * 10;
     const std::string ref = "r" + std::to_string(id);
-    switch (pick(0, 7)) {
+    switch (pick(0, 9)) {
       case 0:
       case 1: return deposit(id, at, user(), asset(), amount(), ref);
       case 2: return transfer(id, at, user(), user(), asset(), amount(), ref);
@@ -96,7 +99,10 @@ class Simulation {
         const auto& w = last_request_;
         return withdraw_request(id, at, w.user, w.asset, w.amount, w.fee, ref);
       }
-      default: return settle_or_spend(id, at, ref);
+      case 6:
+      case 7: return settle_or_spend(id, at, ref);
+      case 8: return desk_fund(id, at, asset(), amount(), ref);
+      default: return a_convert(id, at, ref);
     }
   }
 
@@ -108,6 +114,16 @@ class Simulation {
     const auto& w = open_[settle_index_];
     if (pick(0, 1) == 0) return withdraw_complete(id, at, w.asset, w.amount, ref);
     return withdraw_return(id, at, w.user, w.asset, w.amount, w.fee, ref);
+  }
+
+  // A convert between two different assets, sometimes more than the user or the desk has.
+  Entry a_convert(int64_t id, int64_t at, const std::string& ref) {
+    const size_t from = static_cast<size_t>(pick(0, kAssets.size() - 1));
+    const size_t to = (from + static_cast<size_t>(pick(1, kAssets.size() - 1))) % kAssets.size();
+    const int64_t who = user();
+    const int64_t pays = amount();
+    const int64_t gets = amount();
+    return convert(id, at, who, kAssets[from], pays, kAssets[to], gets, ref);
   }
 
   void after_success() {

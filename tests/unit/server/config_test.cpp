@@ -49,6 +49,9 @@ const std::vector<std::string> kSettings = {
     "accounts.totp_max_failures",
     "accounts.totp_window_seconds",
     "accounts.totp_lock_seconds",
+    "convert.spread_bps",
+    "convert.max_quote_valid_ms",
+    "convert.max_open_quotes",
 };
 
 // Clears every KEYGATE_* setting variable for the test and restores them afterwards, so that
@@ -245,6 +248,46 @@ limit = 30
   EXPECT_EQ(c.exchange.rate_limits[0].limit, 30);
 }
 
+TEST_F(ConfigTest, ReadsTheConvertTable) {
+  const Config defaults = load_config(std::nullopt, {});
+  EXPECT_EQ(defaults.convert.spread_bps, 10);
+  EXPECT_EQ(defaults.convert.max_quote_valid_ms, 120'000);
+  EXPECT_EQ(defaults.convert.max_open_quotes, 100);
+  EXPECT_TRUE(defaults.convert.reference_prices.empty());
+  EXPECT_TRUE(defaults.convert.max_amounts.empty());
+
+  const Config c = load_config(write_file(R"(
+[convert]
+spread_bps = 25
+max_quote_valid_ms = 30000
+max_open_quotes = 7
+[convert.reference_prices]
+XRPUSDT = "0.52"
+BTCUSDT = "61000.5"
+[convert.max_amounts]
+XRP = "1000"
+)"),
+                               {});
+  EXPECT_EQ(c.convert.spread_bps, 25);
+  EXPECT_EQ(c.convert.max_quote_valid_ms, 30'000);
+  EXPECT_EQ(c.convert.max_open_quotes, 7);
+  EXPECT_EQ(c.convert.reference_prices, (std::map<std::string, int64_t>{{"BTCUSDT", 6'100'050'000'000},
+                                                                         {"XRPUSDT", 52'000'000}}));
+  EXPECT_EQ(c.convert.max_amounts, (std::map<std::string, int64_t>{{"XRP", 100'000'000'000}}));
+  ::setenv("KEYGATE_CONVERT_SPREAD_BPS", "0", 1);
+  EXPECT_EQ(load_config(std::nullopt, {}).convert.spread_bps, 0);
+}
+
+TEST_F(ConfigTest, BadConvertValuesNameTheSetting) {
+  expect_refused(write_file("[convert]\nspread_bps = 5001\n"), {}, {"convert.spread_bps"});
+  expect_refused(write_file("[convert]\nmax_quote_valid_ms = 999\n"), {}, {"convert.max_quote_valid_ms"});
+  expect_refused(write_file("[convert]\nreference_prices = 5\n"), {}, {"convert.reference_prices"});
+  expect_refused(write_file("[convert.reference_prices]\nXRPUSDT = 0.5\n"), {}, {"convert.reference_prices.XRPUSDT"});
+  expect_refused(write_file("[convert.reference_prices]\nXRPUSDT = \"0\"\n"), {}, {"convert.reference_prices.XRPUSDT"});
+  expect_refused(write_file("[convert.max_amounts]\nXRP = \"1.000000001\"\n"), {}, {"convert.max_amounts.XRP"});
+  expect_flag_refused("convert.max_open_quotes", "0");
+}
+
 TEST_F(ConfigTest, EnvironmentOverridesTheFile) {
   const std::string file = write_file(kMarketToml);
   ::setenv("KEYGATE_HTTP_HEADER_TIMEOUT_MS", "7000", 1);
@@ -397,6 +440,26 @@ TEST_F(ExampleConfigTest, MarketsAndAssetsAreTheDemoOnes) {
   for (size_t i = 0; i < demo.assets.size(); ++i) {
     EXPECT_EQ(c.exchange.assets[i].name, demo.assets[i].name);
     EXPECT_EQ(c.exchange.assets[i].full_name, demo.assets[i].full_name);
+    const auto& got = c.exchange.assets[i].networks;
+    const auto& want = demo.assets[i].networks;
+    ASSERT_EQ(got.size(), want.size()) << demo.assets[i].name;
+    for (size_t j = 0; j < want.size(); ++j) {
+      SCOPED_TRACE(demo.assets[i].name + "/" + want[j].name);
+      EXPECT_EQ(got[j].name, want[j].name);
+      EXPECT_EQ(got[j].full_name, want[j].full_name);
+      EXPECT_EQ(got[j].is_default, want[j].is_default);
+      EXPECT_EQ(got[j].withdraw_fee, want[j].withdraw_fee);
+      EXPECT_EQ(got[j].withdraw_min, want[j].withdraw_min);
+      EXPECT_EQ(got[j].withdraw_max, want[j].withdraw_max);
+      EXPECT_EQ(got[j].withdraw_multiple, want[j].withdraw_multiple);
+      EXPECT_EQ(got[j].approval_above, want[j].approval_above);
+      EXPECT_EQ(got[j].min_confirm, want[j].min_confirm);
+      EXPECT_EQ(got[j].unlock_confirm, want[j].unlock_confirm);
+      EXPECT_EQ(got[j].address_style, want[j].address_style);
+      EXPECT_EQ(got[j].shared_address, want[j].shared_address);
+      EXPECT_EQ(got[j].address_regex, want[j].address_regex);
+      EXPECT_EQ(got[j].memo_regex, want[j].memo_regex);
+    }
   }
 }
 
@@ -424,6 +487,12 @@ TEST_F(ExampleConfigTest, SettingsAreTheDefaults) {
   EXPECT_EQ(file.accounts.totp_max_failures, defaults.accounts.totp_max_failures);
   EXPECT_EQ(file.accounts.totp_window_s, defaults.accounts.totp_window_s);
   EXPECT_EQ(file.accounts.totp_lock_s, defaults.accounts.totp_lock_s);
+  EXPECT_EQ(file.wallet.address_cooloff_s, defaults.wallet.address_cooloff_s);
+  EXPECT_EQ(file.wallet.block_ms, defaults.wallet.block_ms);
+  EXPECT_EQ(file.wallet.withdraw_delay_ms, defaults.wallet.withdraw_delay_ms);
+  EXPECT_EQ(file.wallet.confirmations, defaults.wallet.confirmations);
+  EXPECT_EQ(file.wallet.chain_tick_ms, defaults.wallet.chain_tick_ms);
+  EXPECT_EQ(file.wallet.max_book_addresses, defaults.wallet.max_book_addresses);
   ASSERT_EQ(file.exchange.rate_limits.size(), defaults.exchange.rate_limits.size());
   for (size_t i = 0; i < defaults.exchange.rate_limits.size(); ++i) {
     EXPECT_EQ(file.exchange.rate_limits[i].type, defaults.exchange.rate_limits[i].type);
@@ -432,6 +501,27 @@ TEST_F(ExampleConfigTest, SettingsAreTheDefaults) {
               defaults.exchange.rate_limits[i].interval_num);
     EXPECT_EQ(file.exchange.rate_limits[i].limit, defaults.exchange.rate_limits[i].limit);
   }
+}
+
+TEST_F(ExampleConfigTest, ConvertSettingsAreTheDefaultsWithTheDemoPrices) {
+  const Config file = load_config(example_path(), {});
+  const Config defaults = load_config(std::nullopt, {});
+  EXPECT_EQ(file.convert.spread_bps, defaults.convert.spread_bps);
+  EXPECT_EQ(file.convert.max_quote_valid_ms, defaults.convert.max_quote_valid_ms);
+  EXPECT_EQ(file.convert.max_open_quotes, defaults.convert.max_open_quotes);
+  EXPECT_EQ(file.convert.max_amounts, defaults.convert.max_amounts);
+  ExchangeSpec demo;
+  add_demo_markets(demo);
+  wallet::ConvertConfig demo_convert;
+  add_demo_reference_prices(demo, demo_convert);
+  EXPECT_EQ(demo_convert.reference_prices.size(), 3u);
+  EXPECT_EQ(demo_convert.reference_prices.at("XRPUSDT"), 50'000'000);
+  EXPECT_EQ(file.convert.reference_prices, demo_convert.reference_prices);
+  // Configured prices are kept.
+  wallet::ConvertConfig configured;
+  configured.reference_prices = {{"XRPUSDT", 1}};
+  add_demo_reference_prices(demo, configured);
+  EXPECT_EQ(configured.reference_prices.size(), 1u);
 }
 
 TEST(DemoMarkets, AreTheDocumentedOnes) {

@@ -1,0 +1,48 @@
+#pragma once
+// Reading Binance request parameters in handlers: text, bounded integers, client ids, and amounts
+// as Binance writes them (decimal strings at 8 places).
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "api/router.hpp"
+#include "common/decimal.hpp"
+#include "common/market.hpp"
+#include "common/result.hpp"
+
+namespace kg::api {
+
+inline std::string amount_text(int64_t units) { return format_decimal(units, kAmountScale); }
+
+// The parameter's text, "" when absent.
+inline std::string param(const Context& ctx, std::string_view name) {
+  return std::string(ctx.params->get(name).value_or(""));
+}
+
+// An integer within [min, max]; absent gives `fallback` (nullopt: the parameter is required).
+inline Result<int64_t> int_param(const Context& ctx, std::string_view name, std::optional<int64_t> fallback,
+                                 int64_t min, int64_t max) {
+  auto text = ctx.params->get(name);
+  if (!text) {
+    if (!fallback) return make_error(err::kBadParam, name);
+    return *fallback;
+  }
+  auto v = parse_decimal(*text, 0);
+  if (!v || *v < min || *v > max) return make_error(err::kBadParam, name);
+  return *v;
+}
+
+// clientTranId, withdrawOrderId: 1 to 64 of [a-zA-Z0-9-_.:].
+inline constexpr std::string_view kClientIdRange = "^[a-zA-Z0-9-_.:]{1,64}$";
+inline bool valid_client_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                    c == '_' || c == '.' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace kg::api
