@@ -673,3 +673,135 @@ export const BINANCE = {
 export function assertBinance(res, [status, code, msg]) {
   assertError(res, status, code, msg);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Money (money_*.test.mjs): amounts in integer units, the admin socket, keep-alive signed clients.
+
+import http from 'node:http';  // (imports are hoisted; kept here with the helpers that use it)
+
+// Amounts are integers of 1e-8 (BigInt), as the ledger keeps them.
+export const AMOUNT_SCALE = 8;
+export function toUnits(text) {
+  const m = /^(-?)(\d+)(?:\.(\d{1,8}))?$/.exec(String(text));
+  if (!m) throw new Error(`not an amount with at most 8 decimals: '${text}'`);
+  const units = BigInt(m[2]) * 10n ** 8n + BigInt((m[3] ?? '').padEnd(8, '0'));
+  return m[1] ? -units : units;
+}
+export function fromUnits(units) {
+  const neg = units < 0n;
+  const a = neg ? -units : units;
+  return `${neg ? '-' : ''}${a / 10n ** 8n}.${String(a % 10n ** 8n).padStart(8, '0')}`;
+}
+
+// One admin request straight over <dataDir>/admin.sock, as `keygate admin` sends it (a JSON line
+// in, a JSON line out), without spawning the CLI. Resolves {ok, text}; rejects when the socket
+// cannot be reached or closes before a reply (e.g. the server was killed).
+export function adminCall(dataDir, request, { timeoutMs = 15000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ path: path.join(dataDir, 'admin.sock') });
+    let buf = '';
+    let done = false;
+    const finish = (err, value) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
+      if (err) reject(err); else resolve(value);
+    };
+    const timer = setTimeout(() => finish(new Error(`admin ${request.cmd}: no reply in ${timeoutMs} ms`)), timeoutMs);
+    sock.setEncoding('utf8');
+    sock.on('connect', () => sock.write(`${JSON.stringify(request)}\n`));
+    sock.on('data', (d) => {
+      buf += d;
+      const i = buf.indexOf('\n');
+      if (i < 0) return;
+      try {
+        const v = JSON.parse(buf.slice(0, i));
+        finish(null, { ok: v.ok === true, text: String(v.text ?? '') });
+      } catch (e) {
+        finish(e);
+      }
+    });
+    sock.on('error', (e) => finish(e));
+    sock.on('close', () => finish(new Error(`admin ${request.cmd}: connection closed without a reply`)));
+  });
+}
+
+// `keygate admin ledger verify`, parsed: {code, stdout, stderr, entries, ok, totals: {ASSET: {...}}}
+// with one BigInt per column of its table, named from the header (USERS_FREE -> usersFree,
+// PENDING_WITHDRAWAL -> pendingWithdrawal, EXTERNAL -> external, and any column added later).
+export async function ledgerVerify(dataDir) {
+  const r = await admin(dataDir, ['ledger', 'verify'], undefined);
+  const totals = {};
+  const lines = r.stdout.split('\n');
+  const head = lines.findIndex((l) => /^ASSET\s/.test(l));
+  const cols = head < 0 ? [] : lines[head].trim().split(/\s+/).slice(1)
+    .map((c) => c.toLowerCase().replace(/_([a-z])/g, (_, x) => x.toUpperCase()));
+  for (const line of lines.slice(head + 1)) {
+    const f = line.trim().split(/\s+/);
+    if (head < 0 || f.length !== cols.length + 1 || !f.slice(1).every((x) => /^-?\d+\.\d{8}$/.test(x))) continue;
+    totals[f[0]] = Object.fromEntries(cols.map((c, i) => [c, toUnits(f[i + 1])]));
+  }
+  const e = /^(\d+) journal entries/m.exec(r.stdout);
+  return {
+    ...r,
+    entries: e ? Number(e[1]) : null,
+    totals,
+    ok: r.code === 0 && /ok: every balance equals its journal/.test(r.stdout),
+  };
+}
+
+// A Binance client for one key over its own keep-alive connection(s) (node:http, so a run of 10^5
+// requests does not open 10^5 connections). Every request carries a timestamp that is fresh for
+// this client (never twice the same, so no replay-guard refusals) and an HMAC signature; all
+// parameters go in the query string, as @binance/connector sends them. `sockets` is how many
+// requests may be in flight at once (parallel connections). Transport failures (refused, reset,
+// timeout) do not throw: they resolve {status: 0, error, text}.
+const failed = (error) => ({ status: 0, error, text: `(no answer: ${error.message})` });
+export class SignedClient {
+  constructor(url, key, { sockets = 1, timeoutMs = 15000 } = {}) {
+    const u = new URL(url);
+    this.host = u.hostname.replace(/^\[|\]$/g, '');
+    this.port = Number(u.port);
+    this.key = key;
+    this.timeoutMs = timeoutMs;
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
+    this.lastTs = 0;
+  }
+
+  timestamp() {
+    this.lastTs = Math.max(Date.now(), this.lastTs + 1);
+    return this.lastTs;
+  }
+
+  // params: an object (insertion order kept) or a raw query string. Resolves
+  // {status, body, text} or {status: 0, error, text}.
+  send(method, p, params = {}) {
+    const base = typeof params === 'string' ? params : formEncode(params);
+    const query = `${base ? `${base}&` : ''}timestamp=${this.timestamp()}`;
+    const sig = crypto.createHmac('sha256', this.key.secretKey).update(query).digest('hex');
+    const target = `${p}?${query}&signature=${sig}`;
+    return new Promise((resolve) => {
+      const req = http.request({
+        host: this.host, port: this.port, method, path: target, agent: this.agent,
+        headers: { 'x-mbx-apikey': this.key.apiKey },
+      }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body;
+          try { body = JSON.parse(text); } catch { body = undefined; }
+          resolve({ status: res.statusCode, body, text });
+        });
+        res.on('error', (error) => resolve(failed(error)));
+        res.on('aborted', () => resolve(failed(new Error('response aborted'))));
+      });
+      req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`no answer in ${this.timeoutMs} ms`)));
+      req.on('error', (error) => resolve(failed(error)));
+      req.end();
+    });
+  }
+
+  close() { this.agent.destroy(); }
+}
