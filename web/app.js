@@ -1,5 +1,7 @@
-// keygate's web console: sign-up, login (with 2FA), two-factor setup, and API keys (the creation
-// wizard, the secret shown once, activate/deactivate, rotate, delete, delete all, access logs).
+// keygate's web console: sign-up, login (with 2FA), two-factor setup, API keys (the creation
+// wizard, the secret shown once, activate/deactivate, rotate, delete, delete all, access logs,
+// per-key withdrawal limits), and the wallet (balances, deposit addresses and history, withdrawals,
+// the withdrawal address book and its address-management switch).
 // Plain ES module, no build step. The session lives in an HttpOnly cookie; every state-changing
 // call carries the kg_csrf cookie's value as X-CSRF-Token. Nothing is written to localStorage or
 // sessionStorage, and secrets exist only in the DOM of the screen that shows them.
@@ -59,11 +61,11 @@ function choice(type, name, value, label, extra = {}, desc) {
   };
 }
 
-function codeField(label = 'Two-factor code') {
+function codeField(label = 'Two-factor code', { required = true, hint = 'The 6-digit code from your authenticator app.' } = {}) {
   return field(label, {
     type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9]{6}', maxlength: '6',
-    required: true, class: 'code', name: 'totp',
-  }, 'The 6-digit code from your authenticator app.');
+    required, class: 'code', name: 'totp',
+  }, hint);
 }
 
 // An area for the errors of one form (announced to screen readers).
@@ -187,6 +189,11 @@ async function render() {
     else if (page === 'security') await securityPage(view);
     else if (page === 'keys' && parts[1] === 'new') await wizardPage(view);
     else if (page === 'keys' && parts[1] && parts[2] === 'log') await logPage(view, parts[1]);
+    else if (page === 'keys' && parts[1] && parts[2] === 'withdraw') await withdrawRulesPage(view, parts[1]);
+    else if (page === 'wallet' && !parts[1]) await balancesPage(view);
+    else if (page === 'wallet' && parts[1] === 'deposit') await depositPage(view, parts[2], parts[3]);
+    else if (page === 'wallet' && parts[1] === 'withdrawals') await withdrawalsPage(view);
+    else if (page === 'wallet' && parts[1] === 'addresses') await addressBookPage(view);
     else if (page === 'keys') await keysPage(view);
     else view.append(h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/keys' }, 'Back to API keys')));
   } catch (e) {
@@ -416,10 +423,10 @@ function disable2faForm(card) {
 const PERMISSIONS = [
   { name: 'READ', title: 'Read', risk: 'low', desc: 'Balances, orders, trades and account details. Cannot change anything.' },
   { name: 'DEPOSIT', title: 'Deposit', risk: 'low', desc: 'Deposit addresses and the deposit history.' },
-  { name: 'TRADE', title: 'Spot trading', risk: 'medium', desc: 'Place and cancel orders. Without an IP allowlist, trading lapses after 30 days.' },
+  { name: 'TRADE', title: 'Spot trading', risk: 'medium', desc: 'Place and cancel orders. Without an IP allowlist, trading may lapse after a period the server sets; the key list shows until when.' },
   { name: 'CONVERT', title: 'Convert', risk: 'medium', desc: 'Exchange one asset for another at a quoted price.' },
   { name: 'TRANSFER', title: 'Internal transfers', risk: 'high', desc: 'Move funds between your accounts and to other users.' },
-  { name: 'WITHDRAW', title: 'Withdrawals', risk: 'highest', desc: 'Send funds out of your account to external addresses. Needs an IP allowlist.' },
+  { name: 'WITHDRAW', title: 'Withdrawals', risk: 'highest', desc: 'Send funds out of your account to external addresses. Needs an IP allowlist. Limit it further to chosen address-book entries and daily caps once it exists.' },
 ];
 const RISK_LABEL = { low: 'Low risk', medium: 'Medium risk', high: 'High risk', highest: 'Highest risk' };
 
@@ -473,6 +480,7 @@ async function keysPage(view) {
       'Expires', 'Last used', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, keys.map((k) => keyRow(k, actionErr))));
   view.append(h('div', { class: 'table-wrap' }, table));
+  fillRulesSummaries(table, keys);
   view.append(h('p', { class: 'muted small' }, `${keys.length} of ${data.maxKeys} keys.`));
 
   if (me.twoFactorEnabled) {
@@ -506,19 +514,24 @@ function keyRow(k, actionErr) {
   const del = h('button', { type: 'button', class: 'small-btn danger-text', 'data-action': 'delete' }, 'Delete');
   del.addEventListener('click', () => deleteDialog(k));
   const log = h('a', { href: `#/keys/${encodeURIComponent(k.apiKey)}/log`, class: 'button small-btn', 'data-action': 'log' }, 'Access log');
+  const withdraws = k.permissions.includes('WITHDRAW');
+  const limits = withdraws
+    ? h('a', { href: `#/keys/${encodeURIComponent(k.apiKey)}/withdraw`, class: 'button small-btn', 'data-action': 'withdraw-rules' }, 'Withdrawal limits')
+    : null;
 
   return h('tr', { 'data-api-key': k.apiKey, 'data-status': k.status },
     cell('Label', h('strong', { class: 'label' }, k.label), h('br'), h('code', { class: 'small muted apikey', title: k.apiKey }, `${k.apiKey.slice(0, 12)}…`)),
     cell('Type', typeName(k.type)),
     cell('Permissions', h('div', { class: 'perms' }, perms),
-      k.tradingAuthorityExpirationTime ? h('div', { class: 'small muted' }, 'Trading until ', fmtTime(k.tradingAuthorityExpirationTime)) : null),
+      k.tradingAuthorityExpirationTime ? h('div', { class: 'small muted' }, 'Trading until ', fmtTime(k.tradingAuthorityExpirationTime)) : null,
+      withdraws ? h('div', { class: 'small muted rules-summary' }) : null),
     cell('Read-only', k.readOnly ? 'Yes' : 'No'),
     cell('IP access', ips),
     cell('Status', statusBadge(k.status)),
     cell('Created', timeEl(k.createdAt)),
     cell('Expires', expires),
     cell('Last used', ...lastUsed),
-    cell('Actions', h('div', { class: 'row-actions' }, toggle, log, rotate, del)));
+    cell('Actions', h('div', { class: 'row-actions' }, toggle, log, limits, rotate, del)));
 }
 
 const typeName = (t) => ({ HMAC_SHA256: 'HMAC', ED25519: 'Ed25519', RSA: 'RSA' }[t] || t);
@@ -743,7 +756,8 @@ async function wizardPage(view) {
   const ips = field('IP addresses', { tag: 'textarea', name: 'ipAllowlist', rows: '4', spellcheck: 'false', id: 'ip-allowlist', placeholder: '203.0.113.7\n2001:db8::/48' },
     'IPv4 or IPv6 addresses or CIDR ranges, one per line (at most 30).');
   const allWarn = notice('warn', h('strong', {}, 'Not recommended. '),
-    'A key open to all IPs can be used by anyone who learns it. Trading on such a key lapses after 30 days, and it cannot have the withdrawal permission.');
+    'A key open to all IPs can be used by anyone who learns it. Trading on such a key may lapse after a period the server sets ',
+    '(the key list then shows "Trading until"), and it cannot have the withdrawal permission.');
   allWarn.hidden = true;
   const syncIp = () => { ips.wrap.hidden = ipAll.input.checked; allWarn.hidden = !ipAll.input.checked; };
   ipList.input.addEventListener('change', syncIp);
@@ -886,10 +900,691 @@ function showCreated(view, k) {
   else box.append(h('dl', { class: 'kv' }, h('dt', {}, 'API key'), h('dd', {}, h('code', { class: 'secret', id: 'api-key' }, k.apiKey))),
     h('p', {}, 'Sign requests with your private key; keygate has only the public key.'));
   const done = h('a', { class: 'button primary', href: '#/keys', id: 'secret-done' }, 'I have saved it: back to API keys');
+  if (k.permissions.includes('WITHDRAW') && !k.readOnly) {
+    box.append(notice('info', 'This key can withdraw. Limit it to chosen addresses of your address book and to daily amounts under ',
+      h('a', { href: `#/keys/${encodeURIComponent(k.apiKey)}/withdraw`, id: 'created-limits' }, 'Withdrawal limits'), '.'));
+  }
   box.append(h('div', { class: 'actions' }, done));
   view.append(box);
   document.title = 'Your new API key · keygate';
   done.focus();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Amounts: the API sends decimal strings with 8 decimals; they are never turned into floats.
+
+const AMOUNT_RE = /^[0-9]{1,12}(\.[0-9]{1,8})?$/;
+
+function toUnits(text) {
+  const m = /^(-?)([0-9]+)(?:\.([0-9]{0,8}))?$/.exec(String(text).trim());
+  if (!m) return null;
+  const units = BigInt(m[2]) * 100000000n + BigInt((m[3] || '').padEnd(8, '0'));
+  return m[1] ? -units : units;
+}
+
+function fromUnits(units) {
+  const neg = units < 0n;
+  const abs = neg ? -units : units;
+  const frac = String(abs % 100000000n).padStart(8, '0');
+  return `${neg ? '-' : ''}${abs / 100000000n}.${frac}`;
+}
+
+// "1.50000000" -> "1.5", "2.00000000" -> "2": the full text stays in the title.
+function fmtAmount(text) {
+  const s = String(text ?? '');
+  return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
+}
+
+function amountEl(text, asset) {
+  return h('span', { class: 'amount', title: asset ? `${text} ${asset}` : String(text) }, fmtAmount(text));
+}
+
+function fmtDuration(seconds) {
+  const s = Number(seconds);
+  if (!(s > 0)) return 'no time';
+  const parts = [];
+  const d = Math.floor(s / 86400);
+  const hr = Math.floor((s % 86400) / 3600);
+  const min = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  const unit = (n, w) => (n ? parts.push(`${n} ${w}${n === 1 ? '' : 's'}`) : null);
+  // 86400 reads better as "24 hours" than "1 day": exchanges say "24 hours".
+  if (d === 1 && hr === 0) unit(24, 'hour');
+  else { unit(d, 'day'); unit(hr, 'hour'); }
+  unit(min, 'minute');
+  unit(sec, 'second');
+  return parts.slice(0, 2).join(' ');
+}
+
+// A button that copies the text of a code element (or selects it, when the clipboard is not allowed).
+function copyButton(codeEl, what, state, id) {
+  const b = h('button', { type: 'button', class: 'small-btn', id }, `Copy ${what}`);
+  b.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(codeEl.textContent);
+      state.textContent = `${what.charAt(0).toUpperCase()}${what.slice(1)} copied.`;
+    } catch {
+      const r = document.createRange();
+      r.selectNodeContents(codeEl);
+      const sel = getSelection();
+      sel.removeAllRanges();
+      sel.addRange(r);
+      state.textContent = `${what.charAt(0).toUpperCase()}${what.slice(1)} selected: press Ctrl+C (⌘C) to copy.`;
+    }
+  });
+  return b;
+}
+
+// Calls fn again after ms while el is on the page and want() says so (e.g. a deposit is pending).
+// Returns the timer (or 0), so that a manual refresh can cancel the pending one.
+function refreshWhile(el, want, fn, ms = 2500) {
+  if (!want()) return 0;
+  return setTimeout(async () => {
+    if (!el.isConnected) return;
+    try { await fn(); } catch { /* the Refresh button shows errors */ }
+  }, ms);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wallet: balances, deposit addresses and history, withdrawals, the withdrawal address book.
+
+const WALLET_TABS = [
+  ['balances', '#/wallet', 'Balances'],
+  ['deposit', '#/wallet/deposit', 'Deposit'],
+  ['withdrawals', '#/wallet/withdrawals', 'Withdrawals'],
+  ['addresses', '#/wallet/addresses', 'Address book'],
+];
+
+function walletHead(view, tab, title, ...extra) {
+  view.append(h('nav', { class: 'tabs', 'aria-label': 'Wallet' },
+    WALLET_TABS.map(([id, href, text]) => h('a', { href, 'data-tab': id, 'aria-current': id === tab ? 'page' : null }, text))));
+  view.append(h('div', { class: 'page-head' }, h('h1', {}, title), ...extra));
+}
+
+const assetName = (a) => (a.name && a.name !== a.asset ? `${a.asset} · ${a.name}` : a.asset);
+const networkName = (n) => (n.name && n.name !== n.network ? `${n.network} · ${n.name}` : n.network);
+
+// The asset and network <select>s shared by the deposit page and the address book's form.
+// onChange(asset, network) runs after every change; returns {wrap, asset(), network(), set(a, n)}.
+function assetNetworkPicker(assets, { idPrefix, forDeposit = false, onChange = () => {} }) {
+  const coin = field('Coin', { tag: 'select', name: 'asset', id: `${idPrefix}-asset`, required: true });
+  const net = field('Network', { tag: 'select', name: 'network', id: `${idPrefix}-network`, required: true });
+  append(coin.input, h('option', { value: '' }, 'Choose a coin'),
+    assets.map((a) => h('option', { value: a.asset }, assetName(a))));
+  const find = (a) => assets.find((x) => x.asset === a);
+  function fillNetworks(asset, wanted) {
+    net.input.replaceChildren();
+    const a = find(asset);
+    net.input.disabled = !a;
+    if (!a) { net.input.append(h('option', { value: '' }, 'Choose a coin first')); return; }
+    for (const n of a.networks) {
+      const off = forDeposit && !n.depositEnable;
+      net.input.append(h('option', { value: n.network, disabled: off },
+        `${networkName(n)}${n.hasTag ? ' (tag/memo)' : ''}${off ? ' (suspended)' : ''}`));
+    }
+    const pick = a.networks.find((n) => n.network === wanted)
+      || a.networks.find((n) => n.isDefault && !(forDeposit && !n.depositEnable))
+      || a.networks.find((n) => !(forDeposit && !n.depositEnable));
+    if (pick) net.input.value = pick.network;
+  }
+  const current = () => {
+    const a = find(coin.input.value);
+    return { asset: a, network: a ? a.networks.find((n) => n.network === net.input.value) : undefined };
+  };
+  coin.input.addEventListener('change', () => { fillNetworks(coin.input.value); onChange(current()); });
+  net.input.addEventListener('change', () => onChange(current()));
+  fillNetworks('');
+  return {
+    wrap: h('div', { class: 'pick-row' }, coin.wrap, net.wrap),
+    coin: coin.input,
+    net: net.input,
+    current,
+    set(asset, network) {
+      if (!find(asset)) return false;
+      coin.input.value = asset;
+      fillNetworks(asset, network);
+      return true;
+    },
+  };
+}
+
+async function balancesPage(view) {
+  const [bal, nets] = await Promise.all([api('GET', '/console/v1/balances'), api('GET', '/console/v1/networks')]);
+  updateNav('wallet');
+  walletHead(view, 'balances', 'Wallet');
+  view.append(h('p', { class: 'lead' },
+    'What you hold on this exchange. Free is what you can trade, convert, transfer or withdraw; locked is held by open orders.'));
+  const names = Object.fromEntries(nets.assets.map((a) => [a.asset, a.name]));
+  const list = bal.balances.filter((b) => (toUnits(b.free) ?? 0n) + (toUnits(b.locked) ?? 0n) !== 0n);
+  if (list.length === 0) {
+    view.append(h('div', { class: 'card empty', id: 'no-balances' },
+      h('p', {}, 'You hold nothing yet.'),
+      h('p', {}, h('a', { class: 'button primary', href: '#/wallet/deposit' }, 'Deposit'))));
+    return;
+  }
+  const table = h('table', { id: 'balances-table' },
+    h('caption', { class: 'sr-only' }, 'Your balances'),
+    h('thead', {}, h('tr', {}, [['Coin'], ['Free', 'num'], ['Locked', 'num'], ['Total', 'num'], ['Actions']]
+      .map(([t, c]) => h('th', { scope: 'col', class: c }, t)))),
+    h('tbody', {}, list.map((b) => {
+      const total = fromUnits((toUnits(b.free) ?? 0n) + (toUnits(b.locked) ?? 0n));
+      const depositable = nets.assets.some((a) => a.asset === b.asset);
+      return h('tr', { 'data-asset': b.asset },
+        cell('Coin', h('strong', {}, b.asset), names[b.asset] ? h('span', { class: 'muted small' }, ` ${names[b.asset]}`) : null),
+        numCell('Free', amountEl(b.free, b.asset)),
+        numCell('Locked', amountEl(b.locked, b.asset)),
+        numCell('Total', amountEl(total, b.asset)),
+        cell('Actions', depositable
+          ? h('a', { class: 'button small-btn', href: `#/wallet/deposit/${encodeURIComponent(b.asset)}` }, 'Deposit')
+          : h('span', { class: 'muted' }, '—')));
+    })));
+  view.append(h('div', { class: 'table-wrap' }, table));
+  view.append(h('p', { class: 'muted small' },
+    'Withdrawals are made by API keys with the Withdrawals permission; see ',
+    h('a', { href: '#/wallet/addresses' }, 'Address book'), ' for where they may go.'));
+}
+
+function numCell(label, ...content) {
+  return h('td', { 'data-label': label, class: 'num' }, h('div', { class: 'cell' }, ...content));
+}
+
+const DEPOSIT_STATUS = { PENDING: ['Pending', 'warn'], CREDITED: ['Credited', 'ok'] };
+
+async function depositPage(view, wantAsset, wantNetwork) {
+  const [nets, deps] = await Promise.all([api('GET', '/console/v1/networks'), api('GET', '/console/v1/deposits')]);
+  updateNav('wallet');
+  walletHead(view, 'deposit', 'Deposit');
+  view.append(h('p', { class: 'lead' },
+    'Choose the coin and the network you will send it over. Each network has its own address; ',
+    'sending over another network than the one chosen here can lose the deposit.'));
+
+  const result = h('div', { id: 'deposit-result', 'aria-live': 'polite' });
+  const err = errorBox();
+  let seq = 0;
+  async function showAddress({ asset, network }) {
+    clearError(err);
+    result.replaceChildren();
+    if (!asset || !network) return;
+    history.replaceState(null, '', `#/wallet/deposit/${encodeURIComponent(asset.asset)}/${encodeURIComponent(network.network)}`);
+    const mine = ++seq;
+    result.append(h('p', { class: 'muted' }, 'Getting your address…'));
+    let a;
+    try {
+      a = await api('GET', `/console/v1/deposit-address/${encodeURIComponent(asset.asset)}/${encodeURIComponent(network.network)}`);
+    } catch (e) {
+      if (mine !== seq) return;
+      result.replaceChildren();
+      showError(err, e);
+      return;
+    }
+    if (mine !== seq) return;  // a later choice won
+    const state = h('span', { class: 'copy-state', role: 'status' });
+    const addrCode = h('code', { class: 'secret', id: 'deposit-address' }, a.address);
+    const rows = [
+      h('dt', {}, 'Coin'), h('dd', {}, assetName(asset)),
+      h('dt', {}, 'Network'), h('dd', {}, networkName(network)),
+      h('dt', {}, 'Address'), h('dd', {}, addrCode, ' ', copyButton(addrCode, 'address', state, 'copy-address')),
+    ];
+    const tagged = network.hasTag || a.tag;
+    if (tagged) {
+      const tagCode = h('code', { class: 'secret', id: 'deposit-tag' }, a.tag);
+      rows.push(h('dt', {}, 'Tag (memo)'), h('dd', {}, tagCode, ' ', copyButton(tagCode, 'tag', state, 'copy-tag')));
+    }
+    const confirm = Number(network.minConfirm) > 0
+      ? `It is credited after ${network.minConfirm} network confirmation${network.minConfirm === 1 ? '' : 's'}.`
+      : 'It is credited as soon as the network shows it.';
+    result.replaceChildren();
+    append(result,
+      tagged ? h('div', { class: 'notice danger', id: 'deposit-tag-warning', role: 'note' },
+        h('strong', {}, 'A tag (memo) is required: send with both the address and the tag below. '),
+        'The address is shared by many accounts; the tag is what tells keygate the deposit is yours. ',
+        'A deposit without the right tag is not credited to your account.') : null,
+      h('dl', { class: 'kv deposit-kv' }, rows),
+      h('p', {}, state),
+      notice('info', `Send only ${asset.asset} over the ${network.name} network to this ${tagged ? 'address and tag' : 'address'}. ${confirm}`));
+  }
+  const picker = assetNetworkPicker(nets.assets, { idPrefix: 'deposit', forDeposit: true, onChange: showAddress });
+  view.append(h('section', { class: 'card', 'aria-labelledby': 'dep-h' },
+    h('h2', { id: 'dep-h' }, 'Your deposit address'),
+    nets.assets.length === 0 ? h('p', { class: 'muted' }, 'This exchange has no coins configured yet.') : picker.wrap,
+    err, result));
+  if (wantAsset && picker.set(wantAsset, wantNetwork)) showAddress(picker.current());
+
+  // The history, refreshed while a deposit waits for confirmations.
+  const refresh = h('button', { type: 'button', class: 'small-btn', id: 'deposits-refresh' }, 'Refresh');
+  const histErr = errorBox();
+  const body = h('div');
+  const section = h('section', { 'aria-labelledby': 'deph-h', id: 'deposit-history' },
+    h('div', { class: 'page-head' }, h('h2', { id: 'deph-h' }, 'Deposit history'), refresh), histErr, body);
+  view.append(section);
+  let timer = 0;
+  const fill = (list) => {
+    clearTimeout(timer);
+    body.replaceChildren(depositTable(list));
+    timer = refreshWhile(section, () => list.some((d) => d.status === 'PENDING'), load);
+  };
+  async function load() {
+    clearError(histErr);
+    try {
+      fill((await api('GET', '/console/v1/deposits')).deposits);
+    } catch (e) {
+      showError(histErr, e);
+    }
+  }
+  refresh.addEventListener('click', load);
+  fill(deps.deposits);
+}
+
+function depositTable(list) {
+  if (list.length === 0) return h('div', { class: 'card empty', id: 'no-deposits' }, h('p', {}, 'No deposits yet.'));
+  return h('div', { class: 'table-wrap' }, h('table', { id: 'deposits-table' },
+    h('caption', { class: 'sr-only' }, 'Your deposits'),
+    h('thead', {}, h('tr', {}, [['Time'], ['Coin'], ['Network'], ['Amount', 'num'], ['Status'], ['Confirmations'], ['Transaction']]
+      .map(([t, c]) => h('th', { scope: 'col', class: c }, t)))),
+    h('tbody', {}, list.map((d) => {
+      const [word, kind] = DEPOSIT_STATUS[d.status] || [d.status, 'off'];
+      return h('tr', { 'data-id': String(d.id), 'data-status': d.status },
+        cell('Time', timeEl(d.insertTime)),
+        cell('Coin', h('strong', {}, d.asset)),
+        cell('Network', d.network),
+        numCell('Amount', amountEl(d.amount, d.asset)),
+        cell('Status', h('span', { class: `badge ${kind}` }, word)),
+        cell('Confirmations', d.confirmationsNeeded > 0
+          ? h('span', { class: 'confirmations', title: `${Math.min(d.confirmations, d.confirmationsNeeded)} of ${d.confirmationsNeeded} confirmations` },
+            `${Math.min(d.confirmations, d.confirmationsNeeded)}/${d.confirmationsNeeded}`)
+          : h('span', { class: 'confirmations muted' }, 'none needed')),
+        cell('Transaction', d.txId ? h('code', { class: 'small txid' }, d.txId) : h('span', { class: 'muted' }, '—')));
+    }))));
+}
+
+const WITHDRAW_STATUS = {
+  'awaiting approval': ['Awaiting approval', 'warn', 'An operator has to approve this amount before it is sent.'],
+  processing: ['Processing', 'info', 'Being sent.'],
+  completed: ['Completed', 'ok', 'Sent.'],
+  rejected: ['Rejected', 'bad', 'Not sent; amount and fee are back in your balance.'],
+  failed: ['Failed', 'bad', 'Not sent; amount and fee are back in your balance.'],
+};
+
+async function withdrawalsPage(view) {
+  const data = await api('GET', '/console/v1/withdrawals');
+  updateNav('wallet');
+  const refresh = h('button', { type: 'button', id: 'withdrawals-refresh' }, 'Refresh');
+  walletHead(view, 'withdrawals', 'Withdrawals', refresh);
+  view.append(h('p', { class: 'lead' },
+    'Withdrawals are made by your API keys with the Withdrawals permission. Amount and fee leave your free balance at once; ',
+    'a rejected or failed withdrawal returns both.'));
+  const err = errorBox();
+  const body = h('div');
+  view.append(err, body);
+  let timer = 0;
+  const fill = (list) => {
+    clearTimeout(timer);
+    body.replaceChildren(withdrawalTable(list));
+    timer = refreshWhile(body, () => list.some((w) => w.status === 'processing'), load);
+  };
+  async function load() {
+    clearError(err);
+    try {
+      fill((await api('GET', '/console/v1/withdrawals')).withdrawals);
+    } catch (e) {
+      showError(err, e);
+    }
+  }
+  refresh.addEventListener('click', load);
+  fill(data.withdrawals);
+}
+
+function withdrawalTable(list) {
+  if (list.length === 0) {
+    return h('div', { class: 'card empty', id: 'no-withdrawals' }, h('p', {}, 'No withdrawals yet.'));
+  }
+  return h('div', { class: 'table-wrap' }, h('table', { id: 'withdrawals-table' },
+    h('caption', { class: 'sr-only' }, 'Your withdrawals'),
+    h('thead', {}, h('tr', {}, [['Time'], ['Coin'], ['Network'], ['Amount', 'num'], ['Fee', 'num'], ['To'], ['Status'], ['Transaction']]
+      .map(([t, c]) => h('th', { scope: 'col', class: c }, t)))),
+    h('tbody', {}, list.map((w) => {
+      const [word, kind, what] = WITHDRAW_STATUS[w.status] || [w.status, 'off', ''];
+      return h('tr', { 'data-id': String(w.id), 'data-status': w.status },
+        cell('Time', timeEl(w.applyTime), w.updateTime && w.updateTime !== w.applyTime
+          ? h('div', { class: 'small muted' }, 'updated ', fmtTime(w.updateTime)) : null),
+        cell('Coin', h('strong', {}, w.asset)),
+        cell('Network', w.network),
+        numCell('Amount', amountEl(w.amount, w.asset)),
+        numCell('Fee', amountEl(w.fee, w.asset)),
+        cell('To', h('code', { class: 'small addr' }, w.address), w.tag ? h('div', { class: 'small' }, 'Tag ', h('code', {}, w.tag)) : null),
+        cell('Status', h('span', { class: `badge ${kind}`, title: what }, word),
+          w.info ? h('div', { class: 'small muted wd-info' }, w.info) : null),
+        cell('Transaction', w.txId ? h('code', { class: 'small txid' }, w.txId) : h('span', { class: 'muted' }, '—')));
+    }))));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The withdrawal address book and the address-management switch.
+
+async function addressBookPage(view) {
+  const [user, book, nets] = await Promise.all([
+    api('GET', '/console/v1/me'), api('GET', '/console/v1/withdraw-addresses'), api('GET', '/console/v1/networks'),
+  ]);
+  me = user;
+  updateNav('wallet');
+  walletHead(view, 'addresses', 'Withdrawal address book');
+  const cooloff = fmtDuration(book.cooloffSeconds);
+  view.append(h('p', { class: 'lead' },
+    'The addresses your API keys may withdraw to. A new address can be used ',
+    book.cooloffSeconds > 0 ? `${cooloff} after it is added` : 'as soon as it is added',
+    ', so a stolen session cannot add one and empty your account at once.'));
+
+  // Address management: the switch.
+  const on = book.withdrawWhitelistOnly;
+  const sw = h('button', {
+    type: 'button', role: 'switch', class: 'switch', id: 'wl-switch', 'aria-checked': on ? 'true' : 'false',
+    'aria-labelledby': 'wl-h', 'aria-describedby': 'wl-desc',
+  }, h('span', { class: 'switch-track', 'aria-hidden': 'true' }, h('span', { class: 'switch-thumb' })),
+  h('span', { class: 'switch-text' }, on ? 'On' : 'Off'));
+  sw.addEventListener('click', async () => {
+    if (on) { whitelistOffDialog(); return; }
+    busy(sw, true);
+    try {
+      await api('PUT', '/console/v1/settings', { withdrawWhitelistOnly: true });
+      flash = { kind: 'ok', text: 'Address management is on: API withdrawals go only to the addresses in your book.' };
+      render();
+    } catch (e) {
+      showError(swErr, e);
+      busy(sw, false);
+    }
+  });
+  const swErr = errorBox();
+  view.append(h('section', { class: 'card', id: 'address-management', 'data-on': on ? 'true' : 'false', 'aria-labelledby': 'wl-h' },
+    h('div', { class: 'switch-row' }, h('h2', { id: 'wl-h' }, 'Address management'), sw),
+    h('p', { id: 'wl-desc' }, h('strong', {}, 'When on, API withdrawals can go only to the addresses in this book'),
+      book.cooloffSeconds > 0 ? ', once their cooling-off period is over. ' : '. ',
+      'When off, a key with the Withdrawals permission can send to any valid address. ',
+      'Turning it off asks for a two-factor code; turning it on does not.'),
+    on ? null : notice('warn', h('strong', {}, 'Address management is off. '),
+      'Your withdrawal keys can send to any address. Turn it on unless a program really needs that.'),
+    swErr));
+
+  // The list.
+  const listErr = errorBox();
+  view.append(h('h2', { class: 'section-h' }, `Saved addresses (${book.addresses.length})`), listErr);
+  if (book.addresses.length === 0) {
+    view.append(h('div', { class: 'card empty', id: 'no-addresses' }, h('p', {}, 'No addresses yet.')));
+  } else {
+    const table = h('table', { id: 'book-table' },
+      h('caption', { class: 'sr-only' }, 'Your withdrawal addresses'),
+      h('thead', {}, h('tr', {}, ['Label', 'Coin', 'Network', 'Address', 'Tag', 'Added', 'Usable', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, book.addresses.map((a) => {
+        const del = h('button', { type: 'button', class: 'small-btn danger-text', 'data-action': 'delete' }, 'Delete');
+        del.addEventListener('click', () => deleteAddressDialog(a));
+        return h('tr', { 'data-id': String(a.id), 'data-usable': a.usable ? 'true' : 'false' },
+          cell('Label', h('strong', { class: 'label' }, a.label)),
+          cell('Coin', a.asset),
+          cell('Network', a.network),
+          cell('Address', h('code', { class: 'small addr' }, a.address)),
+          cell('Tag', a.tag ? h('code', { class: 'small' }, a.tag) : h('span', { class: 'muted' }, '—')),
+          cell('Added', timeEl(a.createdAt)),
+          cell('Usable', a.usable
+            ? h('span', { class: 'badge ok' }, 'Usable')
+            : h('span', { class: 'cooling' }, h('span', { class: 'badge warn' }, 'Cooling off'), h('br'),
+              h('span', { class: 'small' }, 'usable from ', timeEl(a.usableAt)))),
+          cell('Actions', del));
+      })));
+    view.append(h('div', { class: 'table-wrap' }, table));
+  }
+
+  // The form.
+  const card = h('section', { class: 'card add-address', 'aria-labelledby': 'add-h' }, h('h2', { id: 'add-h' }, 'Add an address'));
+  view.append(card);
+  if (!me.twoFactorEnabled) {
+    card.append(h('div', { class: 'notice warn', id: 'needs-2fa' },
+      h('strong', {}, 'Adding an address needs two-factor authentication. '),
+      h('a', { href: '#/security' }, 'Turn it on'), ' first.'));
+    return;
+  }
+  if (nets.assets.length === 0) {
+    card.append(h('p', { class: 'muted' }, 'This exchange has no coins configured yet.'));
+    return;
+  }
+  addAddressForm(card, nets.assets, book);
+}
+
+function addAddressForm(card, assets, book) {
+  const err = errorBox();
+  const address = field('Address', { type: 'text', name: 'address', id: 'add-address', required: true, autocomplete: 'off', spellcheck: 'false', maxlength: '128' });
+  const tag = field('Tag (memo)', { type: 'text', name: 'tag', id: 'add-tag', autocomplete: 'off', spellcheck: 'false', maxlength: '64' },
+    'The recipient\'s tag or memo, if they gave you one. Exchanges need it to credit a deposit.');
+  const label = field('Label', { type: 'text', name: 'label', id: 'add-label', required: true, maxlength: '50', autocomplete: 'off' },
+    'For you, e.g. "cold wallet" or "Kraken deposit". 1 to 50 characters.');
+  const code = codeField();
+  const submit = h('button', { type: 'submit', class: 'primary' }, 'Add address');
+  const picker = assetNetworkPicker(assets, {
+    idPrefix: 'add',
+    onChange: ({ network }) => { tag.wrap.hidden = !network?.hasTag; },
+  });
+  tag.wrap.hidden = true;
+  const form = h('form', { id: 'add-address-form', novalidate: true },
+    picker.wrap, address.wrap, tag.wrap, label.wrap, code.wrap,
+    h('p', { class: 'muted small' }, book.cooloffSeconds > 0
+      ? `It can be used for withdrawals ${fmtDuration(book.cooloffSeconds)} after it is added.`
+      : 'It can be used for withdrawals at once.'),
+    err, h('div', { class: 'actions' }, submit));
+  card.append(form);
+  const FIELD_OF = { '-7416': address.input, '-7417': tag.input, '-7436': address.input, '-7200': code.input, '-7201': code.input };
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearError(err);
+    const { asset, network } = picker.current();
+    const problem = !asset ? [picker.coin, 'Choose a coin.']
+      : !network ? [picker.net, 'Choose a network.']
+        : !address.input.value.trim() ? [address.input, 'Enter the address.']
+          : !label.input.value.trim() ? [label.input, 'Give the address a label.']
+            : !/^[0-9]{6}$/.test(code.input.value.trim()) ? [code.input, 'Enter the 6-digit code from your authenticator app.'] : null;
+    if (problem) {
+      showError(err, problem[1]);
+      problem[0].focus();
+      return;
+    }
+    const body = {
+      asset: asset.asset, network: network.network, address: address.input.value.trim(),
+      label: label.input.value.trim(), totp: code.input.value.trim(),
+    };
+    if (network.hasTag && tag.input.value.trim()) body.tag = tag.input.value.trim();
+    busy(submit, true);
+    try {
+      const a = await api('POST', '/console/v1/withdraw-addresses', body);
+      flash = {
+        kind: 'ok',
+        text: a.usable ? `"${a.label}" is added and can be used now.` : `"${a.label}" is added. It can be used from ${fmtTime(a.usableAt)}.`,
+      };
+      render();
+    } catch (e) {
+      showError(err, e);
+      const el = FIELD_OF[String(e.code)];
+      if (el) { el.focus(); el.select?.(); }
+      busy(submit, false);
+    }
+  });
+}
+
+function whitelistOffDialog() {
+  modal('Turn address management off?', () => {
+    const code = codeField();
+    return {
+      body: [h('p', {}, 'Your API keys with the Withdrawals permission could then send funds to any valid address, not only to your address book. ',
+        'Per-key address lists still apply.'), code.wrap],
+      submitLabel: 'Turn off',
+      onSubmit: async () => {
+        await api('PUT', '/console/v1/settings', { withdrawWhitelistOnly: false, totp: code.input.value.trim() });
+        flash = { kind: 'warn', text: 'Address management is off: API withdrawals can go to any address.' };
+        return true;
+      },
+    };
+  }, { danger: true, id: 'wl-off-dialog' });
+}
+
+function deleteAddressDialog(a) {
+  modal(`Delete "${a.label}"?`, () => ({
+    body: [h('p', {}, 'API withdrawals to this address are refused from now on. Adding it again starts a new cooling-off period.'),
+      h('p', {}, h('code', { class: 'small addr' }, `${a.asset} · ${a.network} · ${a.address}${a.tag ? ` · tag ${a.tag}` : ''}`))],
+    submitLabel: 'Delete address',
+    onSubmit: async () => {
+      await api('DELETE', `/console/v1/withdraw-addresses/${encodeURIComponent(a.id)}`);
+      flash = { kind: 'ok', text: `"${a.label}" is deleted from your address book.` };
+      return true;
+    },
+  }), { danger: true, id: 'delete-address-dialog' });
+}
+
+// ---------------------------------------------------------------------------------------------
+// A key's withdrawal limits: which address-book entries it may send to, and caps per 24 hours.
+
+function rulesText(rules, book) {
+  const ids = rules.addressIds || [];
+  const caps = Object.entries(rules.dailyCaps || {});
+  const to = ids.length === 0 ? 'to any allowed address'
+    : ids.length === 1 ? `only to "${book?.find((b) => b.id === ids[0])?.label ?? `entry #${ids[0]}`}"`
+      : `only to ${ids.length} book addresses`;
+  const capText = caps.length === 0 ? 'no daily cap' : `at most ${caps.map(([a, v]) => `${fmtAmount(v)} ${a}`).join(', ')} per 24 h`;
+  return `Withdraws ${to}; ${capText}.`;
+}
+
+// Fills the small summary under a WITHDRAW key's permissions in the key list.
+function fillRulesSummaries(table, keys) {
+  for (const k of keys.filter((x) => x.permissions.includes('WITHDRAW'))) {
+    const el = table.querySelector(`tr[data-api-key="${CSS.escape(k.apiKey)}"] .rules-summary`);
+    if (!el) continue;
+    api('GET', `/console/v1/keys/${encodeURIComponent(k.apiKey)}/withdraw-rules`)
+      .then((r) => { el.textContent = rulesText(r); })
+      .catch(() => { el.textContent = ''; });
+  }
+}
+
+async function withdrawRulesPage(view, apiKey) {
+  const [list, rules, book, nets] = await Promise.all([
+    api('GET', '/console/v1/keys'),
+    api('GET', `/console/v1/keys/${encodeURIComponent(apiKey)}/withdraw-rules`),
+    api('GET', '/console/v1/withdraw-addresses'),
+    api('GET', '/console/v1/networks'),
+  ]);
+  updateNav('keys');
+  const k = list.keys.find((x) => x.apiKey === apiKey);
+  view.append(h('p', { class: 'crumbs' }, h('a', { href: '#/keys' }, 'API keys'), ' / Withdrawal limits'));
+  view.append(h('h1', {}, `Withdrawal limits: ${k ? k.label : apiKey.slice(0, 12)}`));
+  if (k) view.append(h('p', { class: 'muted' }, h('code', { class: 'small addr' }, k.apiKey), ' ', statusBadge(k.status)));
+  view.append(h('p', { class: 'lead' },
+    'Narrow what this key can withdraw beyond what the account allows: only to chosen addresses of your address book, ',
+    'and at most an amount per coin over any 24 hours. Narrowing needs no two-factor code and takes effect at once; ',
+    'widening (another address, a higher cap, or no cap) asks for one.'));
+  if (k && !k.permissions.includes('WITHDRAW')) {
+    view.append(notice('warn', 'This key does not have the Withdrawals permission: it cannot withdraw at all.'));
+  } else if (k?.readOnly) {
+    view.append(notice('warn', 'This key is read-only: it cannot withdraw at all.'));
+  }
+  const summary = h('p', { class: 'notice info', id: 'rules-summary', role: 'status' }, h('strong', {}, 'Now: '), rulesText(rules, book.addresses));
+  view.append(summary);
+
+  const err = errorBox();
+  const form = h('form', { class: 'card rules-form', id: 'withdraw-rules-form', novalidate: true });
+
+  // Addresses.
+  const known = new Set(book.addresses.map((a) => a.id));
+  const chosen = new Set(rules.addressIds);
+  const stale = rules.addressIds.filter((id) => !known.has(id));
+  const addrSet = h('fieldset', {}, h('legend', {}, 'Which addresses may this key withdraw to?'));
+  const anyDesc = book.withdrawWhitelistOnly
+    ? 'Address management is on: any usable address in your address book.'
+    : 'Address management is off: any valid address.';
+  const modeAny = choice('radio', 'addrMode', 'any', 'Any address the account allows', { checked: rules.addressIds.length === 0, id: 'rules-any' }, anyDesc);
+  const modeList = choice('radio', 'addrMode', 'list', 'Only these addresses from the address book', { checked: rules.addressIds.length > 0, id: 'rules-only' });
+  const boxes = h('div', { class: 'rules-addresses', id: 'rules-addresses' });
+  const checks = book.addresses.map((a) => {
+    const c = choice('checkbox', 'addressIds', String(a.id), [a.label, ' ', h('span', { class: 'muted small' }, `${a.asset} · ${a.network}`)],
+      { checked: chosen.has(a.id), id: `rules-addr-${a.id}` },
+      [h('code', { class: 'small addr' }, a.address), a.tag ? ` tag ${a.tag}` : '', a.usable ? '' : ` (cooling off until ${fmtTime(a.usableAt)})`]);
+    boxes.append(c.wrap);
+    return [a.id, c.input];
+  });
+  if (book.addresses.length === 0) {
+    boxes.append(h('p', { class: 'muted' }, 'Your address book is empty. ', h('a', { href: '#/wallet/addresses' }, 'Add addresses'), ' first.'));
+  }
+  if (stale.length) {
+    boxes.append(notice('warn', `${stale.length} address${stale.length === 1 ? ' was' : 'es were'} deleted from your book since; saving drops ${stale.length === 1 ? 'it' : 'them'} from this key.`));
+  }
+  const syncAddr = () => { boxes.hidden = !modeList.input.checked; };
+  modeAny.input.addEventListener('change', syncAddr);
+  modeList.input.addEventListener('change', syncAddr);
+  append(addrSet, [modeAny.wrap, modeList.wrap, boxes]);
+  syncAddr();
+
+  // Daily caps, one field per coin.
+  const capSet = h('fieldset', {}, h('legend', {}, 'Daily caps (over any 24 hours)'),
+    h('p', { class: 'hint' }, 'Leave a coin empty for no cap. Rejected and failed withdrawals do not count.'));
+  const capGrid = h('div', { class: 'caps-grid' });
+  const assetsOf = [...new Set([...nets.assets.map((a) => a.asset), ...Object.keys(rules.dailyCaps)])];
+  const capInputs = assetsOf.map((asset) => {
+    const f = field(`${asset} per 24 h`, {
+      type: 'text', inputmode: 'decimal', name: `cap-${asset}`, id: `cap-${asset}`, autocomplete: 'off',
+      placeholder: 'No cap', value: rules.dailyCaps[asset] !== undefined ? fmtAmount(rules.dailyCaps[asset]) : null,
+    });
+    capGrid.append(f.wrap);
+    return [asset, f.input];
+  });
+  capSet.append(capGrid);
+
+  const code = codeField('Two-factor code (only when widening)', {
+    required: false,
+    hint: 'Not needed to narrow: fewer addresses, a lower cap or a new cap. Widening asks for it.',
+  });
+  code.wrap.classList.add('optional-code');
+  const submit = h('button', { type: 'submit', class: 'primary', id: 'rules-save' }, 'Save limits');
+  append(form, [addrSet, capSet, code.wrap, err, h('div', { class: 'actions' }, submit, h('a', { class: 'button', href: '#/keys' }, 'Back to API keys'))]);
+  view.append(form);
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearError(err);
+    const body = { addressIds: [], dailyCaps: {} };
+    if (modeList.input.checked) {
+      body.addressIds = checks.filter(([, input]) => input.checked).map(([id]) => id);
+      if (body.addressIds.length === 0) {
+        showError(err, 'Choose at least one address, or "Any address the account allows".');
+        (checks[0]?.[1] || modeAny.input).focus();
+        return;
+      }
+    }
+    for (const [asset, input] of capInputs) {
+      const v = input.value.trim();
+      if (!v) continue;
+      if (!AMOUNT_RE.test(v) || toUnits(v) <= 0n) {
+        showError(err, `The cap for ${asset} must be a positive amount with at most 8 decimals, or empty for no cap.`);
+        input.focus();
+        return;
+      }
+      body.dailyCaps[asset] = v;
+    }
+    const totp = code.input.value.trim();
+    if (totp) {
+      if (!/^[0-9]{6}$/.test(totp)) { showError(err, 'The two-factor code has 6 digits.'); code.input.focus(); return; }
+      body.totp = totp;
+    }
+    busy(submit, true);
+    try {
+      await api('PUT', `/console/v1/keys/${encodeURIComponent(apiKey)}/withdraw-rules`, body);
+      flash = { kind: 'ok', text: `The withdrawal limits of "${k ? k.label : 'the key'}" are saved.` };
+      render();
+    } catch (e) {
+      if (e.code === -7200) {
+        code.input.required = true;
+        code.wrap.classList.add('needed');
+        showError(err, { code: e.code, msg: 'This change lets the key withdraw more than before: enter a two-factor code and save again.' });
+        code.input.focus();
+      } else {
+        showError(err, e);
+        if (e.code === -7201) { code.input.select(); code.input.focus(); }
+      }
+      busy(submit, false);
+    }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -905,7 +1600,7 @@ async function logPage(view, apiKey) {
   const refresh = h('button', { type: 'button', id: 'log-refresh' }, 'Refresh');
   refresh.addEventListener('click', () => render());
   view.append(h('div', { class: 'page-head' }, h('h1', {}, `Access log: ${k ? k.label : apiKey.slice(0, 12)}`), refresh));
-  if (k) view.append(h('p', { class: 'muted' }, h('code', { class: 'small' }, k.apiKey), ' ', statusBadge(k.status)));
+  if (k) view.append(h('p', { class: 'muted' }, h('code', { class: 'small addr' }, k.apiKey), ' ', statusBadge(k.status)));
   view.append(h('p', { class: 'lead' },
     'Every request made with this key, accepted or refused. A refused client only sees "Invalid API-key, IP, or permissions"; ',
     'the reason column tells you, the owner, exactly why. Repeated identical requests are counted in one line.'));

@@ -1,10 +1,12 @@
 // Helpers for keygate's browser tests: Debian's Chromium driven by playwright-core, a watch for
-// Content-Security-Policy violations and script errors, screenshots, and TOTP codes for a user.
+// Content-Security-Policy violations and script errors, screenshots, TOTP codes for a user, and
+// the steps every test starts with (sign up, turn on two-factor authentication).
 
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { REPO, freshDir, nextTotp } from '../integration/harness.mjs';
+import { REPO, freshDir, nextTotp, PASSWORD } from '../integration/harness.mjs';
 
 export const CHROMIUM = process.env.KEYGATE_CHROMIUM || '/usr/bin/chromium';
 
@@ -54,11 +56,12 @@ export async function openPage(browser, { viewport = DESKTOP } = {}) {
   return { context, page, problems };
 }
 
-export async function shot(page, name, { viewport } = {}) {
+// fullPage: the whole page, not only the viewport (for pages taller than the screen).
+export async function shot(page, name, { viewport, fullPage = false } = {}) {
   const before = page.viewportSize();
   if (viewport) await page.setViewportSize(viewport);
   await page.waitForTimeout(100);  // let the layout settle after a resize
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
   if (viewport) await page.setViewportSize(before);
 }
 
@@ -75,3 +78,38 @@ export const totpUser = (secret) => {
   u.code = () => nextTotp(u);
   return u;
 };
+
+export function assertClean(problems, where) {
+  assert.deepEqual(problems.csp, [], `CSP violations ${where}`);
+  assert.deepEqual(problems.pageErrors, [], `uncaught script errors ${where}`);
+  assert.deepEqual(problems.consoleErrors, [], `console errors ${where}`);
+}
+
+export async function signUp(page, url, email) {
+  await page.goto(`${url}/#/signup`);
+  await page.fill('#signup-form input[name=email]', email);
+  await page.fill('#signup-form input[name=password]', PASSWORD);
+  await page.fill('#signup-form input[name=password2]', PASSWORD);
+  await page.click('#signup-form button[type=submit]');
+  await page.waitForURL(/#\/security$/);
+  await page.locator('#tfa-status').waitFor();
+}
+
+// Enables 2FA through the Security page; returns the TOTP user (secret read from the page).
+export async function enable2fa(page, { screenshot = false } = {}) {
+  await page.goto(page.url().replace(/#.*$/, '#/security'));
+  await page.click('#tfa-setup');
+  const qr = page.locator('#tfa-qr');
+  await qr.waitFor();
+  const src = await qr.getAttribute('src');
+  assert.match(src, /^data:image\/svg\+xml;base64,/);
+  assert.ok(await qr.evaluate((img) => img.complete && img.naturalWidth > 0), 'the QR code image renders');
+  const secret = (await page.locator('#tfa-secret').textContent()).trim();
+  assert.match(secret, /^[A-Z2-7]{16,}$/);
+  if (screenshot) await shot(page, 'security-2fa');
+  const user = totpUser(secret);
+  await page.fill('#tfa-enable-form input[name=totp]', await user.code());
+  await page.click('#tfa-enable-form button[type=submit]');
+  await page.locator('#tfa-status', { hasText: 'On' }).waitFor();
+  return user;
+}

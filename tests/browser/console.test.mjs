@@ -1,48 +1,16 @@
 // The web console in headless Chromium against the real binary: sign-up, 2FA, the key wizard, the
 // secret shown once, a signed request with the new key, deactivation, the access log, delete all,
-// log out and in with 2FA; CSRF refusal; no Content-Security-Policy violation on any page.
+// log out and in with 2FA; CSRF refusal; no Content-Security-Policy violation on any page (the
+// wallet's pages and a key's withdrawal limits included; they have their own test in wallet.test.mjs).
 
 import assert from 'node:assert/strict';
 import { before, after, test } from 'node:test';
 import {
   forEachBackend, startServer, uniqueEmail, PASSWORD, signedRequest, assertBinance, BINANCE, wrongCode,
 } from '../integration/harness.mjs';
-import { launchBrowser, openPage, shot, browserStorage, totpUser, PHONE } from './browser.mjs';
-
-function assertClean(problems, where) {
-  assert.deepEqual(problems.csp, [], `CSP violations ${where}`);
-  assert.deepEqual(problems.pageErrors, [], `uncaught script errors ${where}`);
-  assert.deepEqual(problems.consoleErrors, [], `console errors ${where}`);
-}
-
-async function signUp(page, url, email) {
-  await page.goto(`${url}/#/signup`);
-  await page.fill('#signup-form input[name=email]', email);
-  await page.fill('#signup-form input[name=password]', PASSWORD);
-  await page.fill('#signup-form input[name=password2]', PASSWORD);
-  await page.click('#signup-form button[type=submit]');
-  await page.waitForURL(/#\/security$/);
-  await page.locator('#tfa-status').waitFor();
-}
-
-// Enables 2FA through the Security page; returns the TOTP user (secret read from the page).
-async function enable2fa(page, { screenshot = false } = {}) {
-  await page.goto(page.url().replace(/#.*$/, '#/security'));
-  await page.click('#tfa-setup');
-  const qr = page.locator('#tfa-qr');
-  await qr.waitFor();
-  const src = await qr.getAttribute('src');
-  assert.match(src, /^data:image\/svg\+xml;base64,/);
-  assert.ok(await qr.evaluate((img) => img.complete && img.naturalWidth > 0), 'the QR code image renders');
-  const secret = (await page.locator('#tfa-secret').textContent()).trim();
-  assert.match(secret, /^[A-Z2-7]{16,}$/);
-  if (screenshot) await shot(page, 'security-2fa');
-  const user = totpUser(secret);
-  await page.fill('#tfa-enable-form input[name=totp]', await user.code());
-  await page.click('#tfa-enable-form button[type=submit]');
-  await page.locator('#tfa-status', { hasText: 'On' }).waitFor();
-  return user;
-}
+import {
+  launchBrowser, openPage, shot, browserStorage, PHONE, assertClean, signUp, enable2fa,
+} from './browser.mjs';
 
 forEachBackend('web console', (backend) => {
   let s;
@@ -329,6 +297,19 @@ forEachBackend('web console', (backend) => {
       assert.match(await row.textContent(), /WITHDRAW/);
       await row.locator('[data-action=log]').click();
       await page.locator('#log-empty').waitFor();
+      // The key has WITHDRAW: its withdrawal limits (no address book, no coins on this server).
+      await page.goto(`${s.url}/#/keys`);
+      await row.locator('[data-action=withdraw-rules]').click();
+      await page.locator('#withdraw-rules-form').waitFor();
+      const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      if (viewport) assert.ok(await overflow() <= 0, 'the withdrawal limits fit 375 px');
+      // The wallet's pages, empty.
+      for (const [hash, empty] of [['#/wallet', '#no-balances'], ['#/wallet/deposit', '#no-deposits'],
+        ['#/wallet/withdrawals', '#no-withdrawals'], ['#/wallet/addresses', '#add-address-form, #no-addresses']]) {
+        await page.goto(`${s.url}/${hash}`);
+        await page.locator(empty).first().waitFor();
+        if (viewport) assert.ok(await overflow() <= 0, `${hash} fits 375 px`);
+      }
       await page.goto(`${s.url}/#/security`);
       await page.locator('#tfa-disable-form').waitFor();
       await page.goto(`${s.url}/#/no-such-page`);
@@ -337,8 +318,8 @@ forEachBackend('web console', (backend) => {
       if (viewport) {
         await page.goto(`${s.url}/#/keys`);
         await page.locator('#keys-table').waitFor();
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-        assert.ok(overflow <= 0, `the key list fits 375 px (overflow ${overflow}px)`);
+        const over = await overflow();
+        assert.ok(over <= 0, `the key list fits 375 px (overflow ${over}px)`);
       }
       assertClean(problems, `at ${viewport ? 'phone' : 'desktop'} width`);
 

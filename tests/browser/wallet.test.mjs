@@ -1,0 +1,244 @@
+// The console's money pages in headless Chromium against the real binary (--demo coins and
+// networks; a quick simulated chain): balances, a deposit address (and a tag network's warning),
+// the operator's deposit through pending n/m confirmations to credited, the withdrawal address
+// book (add with a 2FA code, cooling-off shown, delete after a confirmation), the address-management
+// switch (off asks for a code, on does not), withdrawals by a WITHDRAW key in the history, in words,
+// and that key's withdrawal limits (narrowing needs no code, widening asks for one).
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { admin, BACKENDS, signedRequest, sleep, startServer, uniqueEmail } from '../integration/harness.mjs';
+import {
+  assertClean, browserStorage, DESKTOP, enable2fa, launchBrowser, openPage, PHONE, shot, signUp,
+} from './browser.mjs';
+
+const WALLET_ENV = {
+  KEYGATE_WALLET_CONFIRMATIONS: '2',
+  KEYGATE_WALLET_BLOCK_MS: '1500',
+  KEYGATE_WALLET_WITHDRAW_DELAY_MS: '1500',
+  KEYGATE_WALLET_CHAIN_TICK_MS: '100',
+};  // the address book's cooling-off stays at its default, 24 hours
+const BOOK_ADDRESS = 'bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh';
+const OTHER_BTC = '3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy';
+const OTHER_XRP = 'rPEPPER7kfTD9w2To4CQk6UCfuHM9c6GDY';
+
+// Both backends at once: most of the time is spent waiting (for confirmations, for the next
+// 30-second step of the TOTP codes), so they overlap well.
+describe('web console: wallet', { concurrency: true }, () => {
+  let browser;
+  before(async () => { browser = await launchBrowser(); });
+  after(async () => { await browser?.close(); });
+
+  for (const { name: backend, skip } of BACKENDS) {
+    test(`[${backend}] balances, deposit, history, address book, address management, withdrawals, a key's withdrawal limits`,
+      { skip }, async () => {
+        const s = await startServer({ backend, extraArgs: ['--demo'], env: WALLET_ENV });
+        try {
+          await walletFlow(browser, s, { screenshots: backend === 'sqlite' });
+        } finally {
+          await s.stop();
+        }
+      });
+  }
+});
+
+async function walletFlow(browser, s, { screenshots }) {
+  const { context, page, problems } = await openPage(browser);
+  const email = uniqueEmail('wallet');
+  await signUp(page, s.url, email);
+  const user = await enable2fa(page);  // 2FA code 1
+
+  // Nothing held yet.
+  await page.click('#nav a[data-route=wallet]');
+  await page.locator('#no-balances').waitFor();
+  assert.equal(await page.locator('#nav a[data-route=wallet]').getAttribute('aria-current'), 'page');
+
+  // A tag network: the address with its tag, and the warning that the tag is required.
+  await page.click('.tabs a[data-tab=deposit]');
+  await page.locator('#deposit-asset').waitFor();
+  await page.selectOption('#deposit-asset', 'XRP');
+  await page.locator('#deposit-tag').waitFor();
+  assert.match(await page.locator('#deposit-address').textContent(), /^r/);
+  assert.match(await page.locator('#deposit-tag').textContent(), /^[0-9]+$/);
+  assert.match(await page.locator('#deposit-tag-warning').textContent(), /A tag \(memo\) is required/);
+  const xrpTag = (await page.locator('#deposit-tag').textContent()).trim();
+
+  // BTC: an address, no tag; copy it; the choice is in the URL and the address is stable.
+  await page.selectOption('#deposit-asset', 'BTC');
+  await page.locator('#deposit-address', { hasText: /^bc1q/ }).waitFor();
+  assert.equal(await page.locator('#deposit-network').inputValue(), 'BTC');
+  assert.equal(await page.locator('#deposit-tag').count(), 0);
+  assert.equal(await page.locator('#deposit-tag-warning').count(), 0);
+  assert.match(await page.locator('#deposit-result').textContent(), /Send only BTC .* after 2 network confirmations/);
+  const address = (await page.locator('#deposit-address').textContent()).trim();
+  await page.click('#copy-address');
+  await page.locator('#deposit-result .copy-state', { hasText: /Address (copied|selected)/ }).waitFor();
+  await page.waitForURL(/#\/wallet\/deposit\/BTC\/BTC$/);
+  await page.reload();
+  await page.locator('#deposit-address', { hasText: address }).waitFor();
+  await page.locator('#no-deposits').waitFor();
+
+  // The operator plays the chain: 1 BTC to that address. Pending with n/2 confirmations, then
+  // credited (the page refreshes itself while a deposit is pending).
+  const dep = await admin(s.dataDir, ['deposit', '--address', address, '--asset', 'BTC', '--amount', '1']);
+  assert.equal(dep.code, 0, dep.stderr + dep.stdout);
+  await page.click('#deposits-refresh');
+  const btcRow = page.locator('#deposits-table tbody tr', { hasText: 'BTC' });
+  await btcRow.waitFor();
+  const pendingText = await btcRow.textContent();
+  assert.match(pendingText, /Pending[\s\S]*[01]\/2|Credited[\s\S]*2\/2/, pendingText);
+  await page.locator('#deposits-table tr[data-status=CREDITED]', { hasText: 'BTC' }).waitFor({ timeout: 10000 });
+  assert.match(await btcRow.textContent(), /BTC[\s\S]*1[\s\S]*Credited[\s\S]*2\/2/);
+
+  // 25 XRP to the shared address and this account's tag; still pending in the screenshot.
+  await page.selectOption('#deposit-asset', 'XRP');
+  await page.locator('#deposit-tag').waitFor();
+  const xrpDep = await admin(s.dataDir, ['deposit', '--email', email, '--asset', 'XRP', '--amount', '25']);
+  assert.equal(xrpDep.code, 0, xrpDep.stderr + xrpDep.stdout);
+  await page.click('#deposits-refresh');
+  await page.locator('#deposits-table tbody tr', { hasText: 'XRP' }).waitFor();
+  assert.equal(await page.locator('#deposit-tag').textContent(), xrpTag);
+  if (screenshots) await shot(page, 'deposit', { fullPage: true });
+  await page.setViewportSize(PHONE);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth),
+    'the deposit page fits 375 px');
+  await page.setViewportSize(DESKTOP);
+
+  // The balance.
+  await page.click('.tabs a[data-tab=balances]');
+  const btcBalance = page.locator('#balances-table tr[data-asset=BTC]');
+  await btcBalance.waitFor();
+  assert.match(await btcBalance.textContent(), /BTC\s*Bitcoin\s*1\s*0\s*1/);
+
+  // The address book: address management is on; a bad address is refused before the code is
+  // spent, the same code then adds the address, which cools off for 24 hours.
+  await page.click('.tabs a[data-tab=addresses]');
+  const sw = page.locator('#wl-switch');
+  await sw.waitFor();
+  assert.equal(await sw.getAttribute('aria-checked'), 'true');
+  assert.match(await page.locator('#address-management').textContent(),
+    /When on, API withdrawals can go only to the addresses in this book/);
+  await page.locator('#no-addresses').waitFor();
+  const form = page.locator('#add-address-form');
+  await form.locator('#add-asset').selectOption('XRP');
+  assert.ok(await form.locator('#add-tag').isVisible(), 'a tag network asks for the tag');
+  await form.locator('#add-asset').selectOption('BTC');
+  assert.ok(!(await form.locator('#add-tag').isVisible()), 'BTC has no tag');
+  await form.locator('#add-address').fill('not-an-address');
+  await form.locator('#add-label').fill('cold wallet');
+  await form.locator('input[name=totp]').fill(await user.code());  // code 2
+  await form.locator('button[type=submit]').click();
+  await form.locator('.error', { hasText: '-7416' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'add-address');
+  await form.locator('#add-address').fill(BOOK_ADDRESS);
+  await form.locator('button[type=submit]').click();
+  const bookRow = page.locator('#book-table tbody tr', { hasText: BOOK_ADDRESS });
+  await bookRow.waitFor();
+  assert.match(await bookRow.textContent(), /cold wallet[\s\S]*BTC[\s\S]*Cooling off[\s\S]*usable from \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+  await page.locator('.notice.ok', { hasText: 'It can be used from' }).waitFor();
+  assert.match(await page.locator('.lead').textContent(), /24 hours after it is added/);
+  if (screenshots) await shot(page, 'address-book', { fullPage: true });
+
+  // A key with WITHDRAW (code 3); its creation points to its withdrawal limits.
+  await page.goto(`${s.url}/#/keys/new`);
+  await page.getByLabel('Name of the key').fill('payout bot');
+  await page.click('#wizard-next');
+  await page.check('#perm-WITHDRAW');
+  await page.click('#wizard-next');
+  await page.click('#wizard-next');
+  await page.fill('#ip-allowlist', '127.0.0.1');
+  for (let i = 0; i < 3; i++) await page.click('#wizard-next');
+  await page.fill('#key-wizard input[name=totp]', await user.code());
+  await page.click('#wizard-next');
+  await page.locator('#secret-once').waitFor();
+  const offCode = user.code();  // code 4, for later: it may have to wait for the next 30-second step
+  const key = {
+    apiKey: (await page.locator('#api-key').textContent()).trim(),
+    type: 'HMAC_SHA256',
+    secretKey: (await page.locator('#secret-key').textContent()).trim(),
+  };
+  await page.click('#created-limits');
+
+  // Narrowing needs no code: at most 0.5 BTC a day.
+  const rules = page.locator('#withdraw-rules-form');
+  await rules.waitFor();
+  assert.ok(await page.isChecked('#rules-any'), 'a new key may withdraw to any allowed address');
+  assert.match(await page.locator('#rules-summary').textContent(), /to any allowed address; no daily cap/);
+  await page.fill('#cap-BTC', '0.5');
+  await page.click('#rules-save');
+  await page.locator('.notice.ok', { hasText: 'withdrawal limits of "payout bot" are saved' }).waitFor();
+  assert.match(await page.locator('#rules-summary').textContent(), /to any allowed address; at most 0\.5 BTC per 24 h/);
+
+  // Address management off asks for a code (code 4); then the key can send to any address.
+  await page.click('#nav a[data-route=wallet]');
+  await page.click('.tabs a[data-tab=addresses]');
+  await sw.click();
+  const off = page.locator('#wl-off-dialog');
+  await off.waitFor();
+  await off.locator('input[name=totp]').fill(await offCode);
+  await off.locator('button[type=submit]').click();
+  await page.locator('#wl-switch[aria-checked=false]').waitFor();
+  await page.locator('#address-management .notice.warn', { hasText: 'Address management is off' }).waitFor();
+
+  // Two withdrawals by the key; the history says what happens to them, in words.
+  const withdraw = (params) => signedRequest(s.url, 'POST', '/sapi/v1/capital/withdraw/apply', key, { params });
+  const w1 = await withdraw({ coin: 'BTC', network: 'BTC', address: OTHER_BTC, amount: '0.1' });
+  assert.equal(w1.status, 200, w1.text);
+  await page.click('.tabs a[data-tab=withdrawals]');
+  const w1Row = page.locator(`#withdrawals-table tr[data-id="${w1.body.id}"]`);
+  await w1Row.waitFor();
+  assert.match(await w1Row.textContent(), /BTC[\s\S]*0\.1[\s\S]*0\.0002[\s\S]*3J98t1/);
+  const xrpCredited = async () => (await signedRequest(s.url, 'GET', '/api/v3/account', key)).body?.balances?.some((b) => b.asset === 'XRP' && b.free === '25.00000000');
+  for (let i = 0; i < 50 && !(await xrpCredited()); i++) await sleep(200);
+  const w2 = await withdraw({ coin: 'XRP', address: OTHER_XRP, addressTag: '31337', amount: '10' });
+  assert.equal(w2.status, 200, w2.text);
+  await page.click('#withdrawals-refresh');
+  await page.locator(`#withdrawals-table tr[data-id="${w2.body.id}"]`, { hasText: '31337' }).waitFor();
+  await page.locator(`#withdrawals-table tr[data-id="${w1.body.id}"][data-status=completed]`).waitFor({ timeout: 10000 });
+  await page.locator(`#withdrawals-table tr[data-id="${w2.body.id}"][data-status=completed]`).waitFor({ timeout: 10000 });
+  assert.match(await w1Row.textContent(), /Completed/);
+  await page.click('.tabs a[data-tab=balances]');
+  await btcBalance.locator('td', { hasText: '0.8998' }).first().waitFor();
+
+  // Address management back on: no code.
+  await page.click('.tabs a[data-tab=addresses]');
+  await page.click('#wl-switch');
+  await page.locator('#wl-switch[aria-checked=true]').waitFor();
+  assert.equal(await page.locator('#wl-off-dialog').count(), 0);
+
+  // Narrower still, without a code: only the book address.
+  await page.goto(`${s.url}/#/keys`);
+  const keyRow = page.locator(`tr[data-api-key="${key.apiKey}"]`);
+  await keyRow.locator('.rules-summary', { hasText: 'at most 0.5 BTC per 24 h' }).waitFor();
+  await keyRow.locator('[data-action=withdraw-rules]').click();
+  await rules.waitFor();
+  await page.check('#rules-only');
+  await rules.locator('.rules-addresses .choice', { hasText: 'cold wallet' }).locator('input').check();
+  await page.click('#rules-save');
+  await page.locator('.notice.ok', { hasText: 'are saved' }).waitFor();
+  assert.match(await page.locator('#rules-summary').textContent(), /only to "cold wallet"; at most 0\.5 BTC per 24 h/);
+  assert.equal(await page.inputValue('#cap-BTC'), '0.5');
+  if (screenshots) await shot(page, 'withdraw-limits', { fullPage: true });
+
+  // Widening (no cap) without a code: the server asks for one, and the form says so.
+  await page.fill('#cap-BTC', '');
+  await page.click('#rules-save');
+  await rules.locator('.error', { hasText: '-7200' }).waitFor();
+  assert.match(await rules.locator('.error').textContent(), /enter a two-factor code/);
+  assert.ok(await rules.locator('.field.needed input[name=totp]').isVisible());
+
+  // Delete the address, after a confirmation (cancel first: nothing happens).
+  await page.goto(`${s.url}/#/wallet/addresses`);
+  await bookRow.locator('[data-action=delete]').click();
+  await page.locator('#delete-address-dialog button', { hasText: 'Cancel' }).click();
+  await bookRow.waitFor();
+  await bookRow.locator('[data-action=delete]').click();
+  await page.locator('#delete-address-dialog button[type=submit]').click();
+  await page.locator('#no-addresses').waitFor();
+  await page.locator('.notice.ok', { hasText: '"cold wallet" is deleted' }).waitFor();
+
+  assert.equal(await browserStorage(page), `local={} session={} cookie=${await page.evaluate(() => document.cookie)}`,
+    'nothing in localStorage or sessionStorage');
+  assertClean(problems, 'on the wallet pages');
+  await context.close();
+}
