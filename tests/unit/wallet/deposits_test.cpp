@@ -18,6 +18,7 @@
 #include "store/migrations.hpp"
 #include "store/store.hpp"
 #include "support/backends.hpp"
+#include "support/wallet_fixture.hpp"
 #include "wallet/wallet.hpp"
 
 namespace kg::wallet {
@@ -48,7 +49,7 @@ Network network(const std::string& name, const std::string& style, int min_confi
   return n;
 }
 
-ExchangeSpec exchange_spec() {
+ExchangeSpec suite_exchange() {
   ExchangeSpec ex;
   ex.assets.push_back(Asset{"ETH", "Ethereum", {network("ETH", "evm", 12, true), network("BSC", "evm", 0, false)}});
   ex.assets.push_back(Asset{"BTC", "Bitcoin", {network("BTC", "bech32", 2, true)}});
@@ -74,51 +75,10 @@ struct Q {
 };
 
 template <typename Backend>
-class DepositsTest : public ::testing::Test {
+class DepositsTest : public test::WalletFixture<Backend> {
  protected:
-  void SetUp() override {
-    if (auto why = Backend::skip_reason()) GTEST_SKIP() << *why;
-    backend_ = std::make_unique<Backend>();
-    store_ = std::make_unique<store::Store>(backend_->open());
-    store_->migrate();
-    alice_ = add_user("alice@example.com");
-    bob_ = add_user("bob@example.com");
-    config_.block_ms = kBlockMs;
-    start();
-  }
-  void TearDown() override {
-    if (wallet_) {
-      const Verification v = wallet_->verify();
-      EXPECT_EQ(v.mismatch, std::nullopt) << *v.mismatch;
-    }
-    wallet_.reset();
-    engine_.reset();
-    store_.reset();
-    backend_.reset();
-  }
-
-  void start() {
-    engine_ = std::make_unique<engine::Engine>(*store_, clock_);
-    engine_->recover();
-    wallet_ = std::make_unique<Wallet>(*engine_, *store_, exchange_, config_, clock_);
-    wallet_->load();
-    engine_->start();
-  }
-  void restart() {
-    engine_->stop();
-    wallet_.reset();
-    engine_.reset();
-    start();
-  }
-
-  int64_t add_user(const std::string& email) {
-    return store_->tx([&](store::Db& db) {
-      return db
-          .query_one("INSERT INTO users (email, password_hash, created_at, updated_at) VALUES (?, 'x', 0, 0) RETURNING id",
-                     {email})
-          ->int64(0);
-    });
-  }
+  ExchangeSpec exchange_spec() const override { return suite_exchange(); }
+  void configure(WalletConfig& c) const override { c.block_ms = kBlockMs; }
 
   DepositAddress address(int64_t user, const std::string& asset, const std::string& net = "") {
     auto a = wallet_->deposit_address(user, asset, net);
@@ -137,14 +97,6 @@ class DepositsTest : public ::testing::Test {
     return d.ok() ? *d : ChainDeposit{};
   }
 
-  int64_t free_of(int64_t user, const std::string& asset) {
-    for (const auto& b : wallet_->balances(user)) {
-      if (b.asset == asset) return b.free;
-    }
-    ADD_FAILURE() << "no balance line for " << asset;
-    return -1;
-  }
-  uint64_t state_hash() { return wallet_->verify().state_hash; }
   size_t journal_size() { return wallet_->verify().entries; }
   int64_t stored_deposits() {
     return store_->tx([](store::Db& db) { return db.query_one("SELECT COUNT(*) FROM chain_deposits")->int64(0); });
@@ -156,20 +108,9 @@ class DepositsTest : public ::testing::Test {
     return out;
   }
 
-  template <typename T>
-  static void expect_error(const Result<T>& r, int code) {
-    ASSERT_FALSE(r.ok()) << "expected error " << code;
-    EXPECT_EQ(r.error().code, code) << r.error().msg;
-  }
-
-  std::unique_ptr<Backend> backend_;
-  std::unique_ptr<store::Store> store_;
-  ManualClock clock_{1'700'000'000'000};
-  ExchangeSpec exchange_ = exchange_spec();
-  WalletConfig config_;
-  std::unique_ptr<engine::Engine> engine_;
-  std::unique_ptr<Wallet> wallet_;
-  int64_t alice_ = 0, bob_ = 0;
+  using test::WalletFixture<Backend>::wallet_;
+  using test::WalletFixture<Backend>::store_;
+  using test::WalletFixture<Backend>::engine_;
 };
 
 TYPED_TEST_SUITE(DepositsTest, Backends);

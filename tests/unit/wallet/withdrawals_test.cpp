@@ -18,6 +18,7 @@
 #include "ledger/entries.hpp"
 #include "store/store.hpp"
 #include "support/backends.hpp"
+#include "support/wallet_fixture.hpp"
 #include "wallet/wallet.hpp"
 
 namespace kg::wallet {
@@ -38,7 +39,7 @@ const std::string kEthAddr2 = "0x" + std::string(40, 'b');
 const std::string kBtcAddr = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq";
 const std::string kXrpAddr = "rEb8TK3gBgk5auZkwc6sHnwrGVJH8DuaLh";
 
-ExchangeSpec exchange_spec() {
+ExchangeSpec suite_exchange() {
   ExchangeSpec ex;
   Network eth;
   eth.name = "ETH";
@@ -84,59 +85,10 @@ ExchangeSpec exchange_spec() {
 }
 
 template <typename Backend>
-class WithdrawalsTest : public ::testing::Test {
+class WithdrawalsTest : public test::WalletFixture<Backend> {
  protected:
-  void SetUp() override {
-    if (auto why = Backend::skip_reason()) GTEST_SKIP() << *why;
-    backend_ = std::make_unique<Backend>();
-    store_ = std::make_unique<store::Store>(backend_->open());
-    store_->migrate();
-    alice_ = add_user("alice@example.com");
-    bob_ = add_user("bob@example.com");
-    config_.withdraw_delay_ms = kDelayMs;
-    start();
-  }
-  void TearDown() override {
-    if (wallet_) {
-      const Verification v = wallet_->verify();
-      EXPECT_EQ(v.mismatch, std::nullopt) << *v.mismatch;
-    }
-    wallet_.reset();
-    engine_.reset();
-    store_.reset();
-    backend_.reset();
-  }
-
-  void start() {
-    engine_ = std::make_unique<engine::Engine>(*store_, clock_);
-    engine_->recover();
-    wallet_ = std::make_unique<Wallet>(*engine_, *store_, exchange_, config_, clock_);
-    wallet_->load();
-    engine_->start();
-  }
-  void restart() {
-    engine_->stop();
-    wallet_.reset();
-    engine_.reset();
-    start();
-  }
-
-  int64_t add_user(const std::string& email) {
-    return store_->tx([&](store::Db& db) {
-      return db
-          .query_one("INSERT INTO users (email, password_hash, created_at, updated_at) VALUES (?, 'x', 0, 0) RETURNING id",
-                     {email})
-          ->int64(0);
-    });
-  }
-  // Money in, straight through the ledger (deposits have their own tests).
-  void fund(int64_t user, const std::string& asset, int64_t amount) {
-    const std::string txid = "fund-" + std::to_string(++funded_);
-    auto s = engine_->submit<Status>([=](engine::Batch& b) {
-      return b.post(ledger::deposit(0, 0, user, asset, amount, txid));
-    }).get();
-    ASSERT_TRUE(s.ok()) << s.error().msg;
-  }
+  ExchangeSpec exchange_spec() const override { return suite_exchange(); }
+  void configure(WalletConfig& c) const override { c.withdraw_delay_ms = kDelayMs; }
 
   static WithdrawRequest eth_request(int64_t user, int64_t amount, const std::string& order_id = "",
                                      int64_t key_id = 1, int64_t cap = 0) {
@@ -148,13 +100,6 @@ class WithdrawalsTest : public ::testing::Test {
     return w.ok() ? *w : Withdrawal{};
   }
 
-  int64_t free_of(int64_t user, const std::string& asset) {
-    for (const auto& b : wallet_->balances(user)) {
-      if (b.asset == asset) return b.free;
-    }
-    ADD_FAILURE() << "no balance line for " << asset;
-    return -1;
-  }
   AssetTotals totals(const std::string& asset) {
     const Verification v = wallet_->verify();
     EXPECT_EQ(v.mismatch, std::nullopt);
@@ -163,7 +108,6 @@ class WithdrawalsTest : public ::testing::Test {
     }
     return AssetTotals{asset};
   }
-  uint64_t state_hash() { return wallet_->verify().state_hash; }
   int64_t stored_withdrawals() {
     return store_->tx([](store::Db& db) { return db.query_one("SELECT COUNT(*) FROM withdrawals")->int64(0); });
   }
@@ -180,21 +124,9 @@ class WithdrawalsTest : public ::testing::Test {
     return out;
   }
 
-  template <typename T>
-  static void expect_error(const Result<T>& r, int code) {
-    ASSERT_FALSE(r.ok()) << "expected error " << code;
-    EXPECT_EQ(r.error().code, code) << r.error().msg;
-  }
-
-  std::unique_ptr<Backend> backend_;
-  std::unique_ptr<store::Store> store_;
-  ManualClock clock_{1'700'000'000'000};
-  ExchangeSpec exchange_ = exchange_spec();
-  WalletConfig config_;
-  std::unique_ptr<engine::Engine> engine_;
-  std::unique_ptr<Wallet> wallet_;
-  int64_t alice_ = 0, bob_ = 0;
-  int funded_ = 0;
+  using test::WalletFixture<Backend>::wallet_;
+  using test::WalletFixture<Backend>::store_;
+  using test::WalletFixture<Backend>::engine_;
 };
 
 TYPED_TEST_SUITE(WithdrawalsTest, Backends);
@@ -735,7 +667,7 @@ TEST(WalletAddressCheck, AddressesAreCheckedOnTheAssetsNetwork) {
   st.migrate();
   ManualClock clock(0);
   engine::Engine engine(st, clock);
-  const ExchangeSpec ex = exchange_spec();
+  const ExchangeSpec ex = suite_exchange();
   const Wallet w(engine, st, ex, WalletConfig{}, clock);
   auto code = [](const Status& s) { return s.ok() ? 0 : s.error().code; };
   EXPECT_EQ(code(w.check_address("ETH", "ETH", kEthAddr, "")), 0);
@@ -761,7 +693,7 @@ TEST(WalletAddressCheck, AddressesAreCheckedOnTheAssetsNetwork) {
 
 // The rules alone, with the spec's patterns.
 TEST(AddressRules, AddressesMustMatchTheNetworksPatternWhole) {
-  const ExchangeSpec ex = exchange_spec();
+  const ExchangeSpec ex = suite_exchange();
   const AddressRules rules(ex);
   const Asset& eth = *ex.find_asset("ETH");
   const Network& net = *eth.find_network("ETH");
