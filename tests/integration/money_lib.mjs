@@ -918,6 +918,7 @@ export const heldTotal = (t) => Object.entries(t).filter(([k]) => k !== 'externa
 // its own, and the histories and `ledger verify` describe the same state.
 export async function settleWithdrawals(world, ms = 15000) {
   const t0 = Date.now();
+  let first;
   for (;;) {
     let open = 0;
     await Promise.all(world.users.map(async (u) => {
@@ -925,8 +926,9 @@ export async function settleWithdrawals(world, ms = 15000) {
       assert.equal(r.status, 200, `withdraw history of ${u.uid}: ${brief(r)}`);
       open += r.body.length;
     }));
-    if (open === 0) return { ok: true, ms: Date.now() - t0 };
-    if (Date.now() - t0 > ms) return { ok: false, open, ms: Date.now() - t0 };
+    first ??= open;
+    if (open === 0) return { ok: true, ms: Date.now() - t0, first };
+    if (Date.now() - t0 > ms) return { ok: false, open, ms: Date.now() - t0, first };
     await sleep(50);
   }
 }
@@ -1300,7 +1302,7 @@ export async function checkWorld(world, { label = '', verify = true, replayDepos
   return {
     problems, wrong, negative, wrongTotals, resolved, applied, ackedInWindow, replayed, maxHistory,
     committedTransfers: seen.size, verify: v, sums, deposited, funded, completed, fees, pending, desk,
-    withdrawalStatuses: statuses, approvedCompleted, converts: settledQuotes.size, settleMs: settled.ms,
+    withdrawalStatuses: statuses, approvedCompleted, converts: settledQuotes.size, settleMs: settled.ms, processingAtStart: settled.first,
     replayedWithdrawals, replayedConverts,
   };
 }

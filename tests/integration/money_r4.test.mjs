@@ -1,23 +1,28 @@
-// R4 crash (docs: reliability-security.md): under R1's load from 32 clients, `kill -9` the server
-// at a random moment, restart it on the same data dir / database, and compare with what the
-// clients were told: every acknowledged transfer is in both parties' history with its tranId, every
-// acknowledged deposit is credited (a replay of its txid says "already credited"), every operation
-// that got no answer is applied fully or not at all (balances = the effects of what the histories
-// hold), nothing refused is applied, and R1's totals and `ledger verify` hold after each restart.
-// KEYGATE_MONEY_SEED replays a run's choices (kill moments, operations).
+// R4 crash (docs: reliability-security.md): under R1's load from 32 clients (transfers, deposits,
+// withdrawals with the operator acting on them, converts, desk funding), `kill -9` the server at a
+// random moment, restart it on the same data dir / database, and compare with what the clients
+// were told: every acknowledged transfer is in both parties' history with its tranId, every
+// acknowledged deposit is credited (a replay of its txid says "already credited"), every
+// acknowledged withdrawal is in the history under its id (a replay of its withdrawOrderId returns
+// that id) with a status the operator's acknowledged actions explain, and the ones that were
+// processing complete after the restart; every acknowledged convert is in tradeFlow (accepting its
+// quote again is -7421); every operation that got no answer is applied fully or not at all
+// (balances = the effects of what the histories hold), nothing refused is applied, and R1's totals
+// and `ledger verify` hold after each restart. KEYGATE_MONEY_SEED replays a run's choices (kill
+// moments, operations).
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { forEachBackend, ledgerVerify, startServer } from './harness.mjs';
 import {
-  checkWorld, makeRng, makeUsers, Model, runLoad, testSeed, World,
+  checkWorld, makeRng, makeUsers, Model, MONEY_ENV, runLoad, testSeed, World,
 } from './money_lib.mjs';
 
 const KILLS = Number(process.env.KEYGATE_MONEY_R4_KILLS || 16);
 const CLIENTS = 32;
 // More HTTP workers than the default 4, so that more commands share a group commit (and the
-// load runs faster on SQLite, where each commit waits for an fsync).
-const SERVER_ENV = { KEYGATE_HTTP_WORKER_THREADS: '16' };
+// load runs faster on SQLite, where each commit waits for an fsync); a fast simulated chain.
+const SERVER_ENV = MONEY_ENV;
 // A kill comes after this many operations of a phase (all clients together), drawn at random.
 const KILL_AFTER = [60, 600];
 
@@ -35,6 +40,7 @@ forEachBackend('money R4: kill -9 under load', (backend) => {
       const model = new Model(users, seed);
       world = new World(s, users, model, seed);
       world.baselineVerify = base;
+      await world.init();
       await world.fund(rng);
       let ackedBefore = 0;
 
@@ -83,10 +89,13 @@ forEachBackend('money R4: kill -9 under load', (backend) => {
 
         s = await startServer({ backend, extraArgs: ['--demo'], env: SERVER_ENV, dataDir: victim.dataDir, dbUrl: victim.dbUrl, adopt: true });
         world.attach(s);
-        const report = await checkWorld(world, { label: `R4 ${backend} kill ${kill}: `, replayDeposits: true });
+        const report = await checkWorld(world, { label: `R4 ${backend} kill ${kill}: `, replayDeposits: true, replays: true });
         t.diagnostic(`${signal} ${kill} after ${load.ops} operations (${load.ms} ms): ${acked} money operations acked, `
-          + `${unknown.length} unanswered of which ${report.applied} applied; histories up to ${report.maxHistory} rows, `
-          + `${report.ackedInWindow} acked transfer rows found, ${report.replayed} deposit txids replayed, journal ${report.verify.entries} entries`);
+          + `${unknown.length} unanswered (${[...new Set(unknown.map((op) => op.kind))].join(', ')}) of which ${report.applied} applied; `
+          + `histories up to ${report.maxHistory} rows, ${report.ackedInWindow} acked transfer rows found, ${report.replayed} deposit txids, `
+          + `${report.replayedWithdrawals} withdrawOrderIds and ${report.replayedConverts} quotes replayed; withdrawals by status `
+          + `${JSON.stringify(report.withdrawalStatuses)} (${report.processingAtStart} processing at the restart, all completed ${report.settleMs} ms later), ${report.converts} converts; `
+          + `journal ${report.verify.entries} entries`);
 
         assert.deepEqual(model.violations, [], `answers that broke the rules (seed ${seed})`);
         assert.deepEqual(report.problems, [], `after kill ${kill} (seed ${seed})`);
@@ -103,6 +112,13 @@ forEachBackend('money R4: kill -9 under load', (backend) => {
       t.diagnostic(`R4 ${backend}: ${KILLS} stops, ${ackedBefore} acknowledged money operations kept, `
         + `${((Date.now() - t0) / 1000).toFixed(1)} s; kinds acked/refused/unknown: ${model.summary()}`);
       assert.ok(model.counts.transfer.acked > 100 * KILLS, 'the load moved money');
+      assert.ok(model.counts.withdraw.acked > 5 * KILLS && model.counts.convert.acked > 5 * KILLS, 'the load withdrew and converted');
+      const unanswered = (k) => {
+        const ops = model.ops.filter((op) => op.kind === k && op.resolved);
+        return `${ops.filter((op) => op.status === 'acked').length}/${ops.length}`;
+      };
+      t.diagnostic(`R4 ${backend}: unanswered operations applied/all: withdraw ${unanswered('withdraw')}, convert ${unanswered('convert')}, `
+        + `withdrawOperator ${unanswered('withdrawOperator')}, transfer ${unanswered('transfer')}, deposit ${unanswered('deposit')}`);
     } finally {
       world?.close();
       await s.stop();
