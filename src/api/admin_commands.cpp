@@ -186,7 +186,9 @@ std::string AdminCommands::run(std::string_view request_json) {
                            format_decimal(t.desk, kAmountScale), format_decimal(t.external, kAmountScale));
       }
       if (check.mismatch) return reply(false, out + "MISMATCH: " + *check.mismatch);
-      return reply(true, out + "ok: every balance equals its journal and every asset sums to zero");
+      if (auto holds = services_.trading.check_holds()) return reply(false, out + "MISMATCH: " + *holds);
+      return reply(true, out + "ok: every balance equals its journal and every asset sums to zero; "
+                               "every locked balance is what its open orders hold");
     }
     if (cmd == "key.list") {
       auto user = acc.find_by_email(field(req, "email"));

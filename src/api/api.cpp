@@ -9,13 +9,15 @@
 
 namespace kg::api {
 
-Api::Api(Services services) : services_(services) {
+Api::Api(Services services)
+    : services_(services), rate_limits_(services_.exchange, services_.clock, services_.trusted_proxies) {
   add_public_routes(router_, services_);
   add_console_routes(router_, services_);
   add_health_routes(router_, services_);
   add_key_routes(router_, services_);
   add_signed_routes(router_, services_);
   add_convert_routes(router_, services_);
+  add_order_routes(router_, services_);
   add_capital_routes(router_, services_);
   add_console_wallet_routes(router_, services_);
   add_web_routes(router_);
@@ -100,7 +102,9 @@ Response Api::run_signed(const Route& route, Context& ctx) {
   if (!passed) return error_response(passed.error());
   ctx.key = passed->key;
   ctx.params = &*params;
-  Response response = route.handler(ctx);
+  Response response = route.counts_as_order
+                          ? rate_limits_.place_order(ctx.key->key.user_id, [&] { return route.handler(ctx); })
+                          : route.handler(ctx);
   services_.gatekeeper.record(*ctx.key, signed_request, response.status, passed->checked_at_ms, response.error);
   return response;
 }
@@ -109,7 +113,11 @@ Response Api::handle(const Request& request, Router::Match m) {
   const auto started = std::chrono::steady_clock::now();
   Response response;
   std::string_view route_label = "unmatched";
-  if (!m.route) {
+  RateLimitGate::Ticket limits = rate_limits_.admit(request, m);  // before anything else, refused or not
+  if (limits.refusal) {
+    if (m.route) route_label = m.route->path;
+    response = std::move(*limits.refusal);
+  } else if (!m.route) {
     response = error_response(make_error(m.path_known ? err::kMethodNotAllowed : err::kNotFound));
   } else {
     route_label = m.route->path;
@@ -143,6 +151,7 @@ Response Api::handle(const Request& request, Router::Match m) {
       response = error_response(make_error(err::kUnknown));
     }
   }
+  rate_limits_.add_headers(limits, response);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   services_.metrics.record(route_label, response.status, seconds);

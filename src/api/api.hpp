@@ -11,8 +11,10 @@
 #include "keys/key_service.hpp"
 #include "wallet/convert.hpp"
 #include "wallet/wallet.hpp"
+#include "trading/trading.hpp"
 #include "api/http.hpp"
 #include "api/metrics.hpp"
+#include "api/rate_limit_gate.hpp"
 #include "api/router.hpp"
 #include "common/clock.hpp"
 #include "common/market.hpp"
@@ -32,6 +34,7 @@ struct Services {
   const ExchangeSpec& exchange;
   Metrics& metrics;
   std::atomic<bool>& ready;  // false until started and again while draining
+  trading::Trading& trading;
 };
 
 class Api {
@@ -52,6 +55,7 @@ class Api {
 
   Services services_;
   Router router_;
+  RateLimitGate rate_limits_;  // Binance's REQUEST_WEIGHT / RAW_REQUESTS / ORDERS, before any handler
 };
 
 void add_public_routes(Router& router, const Services& services);
@@ -60,6 +64,7 @@ void add_health_routes(Router& router, const Services& services);
 void add_key_routes(Router& router, const Services& services);
 void add_signed_routes(Router& router, const Services& services);
 void add_convert_routes(Router& router, const Services& services);
+void add_order_routes(Router& router, const Services& services);
 void add_capital_routes(Router& router, const Services& services);
 void add_console_wallet_routes(Router& router, const Services& services);
 void add_web_routes(Router& router);

@@ -49,6 +49,19 @@ struct Route {
   bool blocking = false;
   Handler handler;
   std::optional<keys::Permission> permission;  // what the key must be allowed to do
+  // Rate limits (api/rate_limit_gate.hpp). `weight` counts against the client IP's REQUEST_WEIGHT
+  // (and the request against RAW_REQUESTS) before anything else runs, whatever the answer; routes of
+  // weight 0 and everything under /console/ are not Binance's and count nowhere.
+  // An order-placing route (POST /api/v3/order, order/oco, orderList/*, sor/order, cancelReplace)
+  // sets counts_as_order: after the gatekeeper, the key's account is counted against ORDERS
+  // (over it: 429 -1015, the handler does not run) and a 200 carries X-MBX-ORDER-COUNT-*:
+  //   router.add(Route{"POST", "/api/v3/order", Security::kTrade, 1, true, handler,
+  //                    keys::Permission::kTrade}.orders());
+  bool counts_as_order = false;
+  Route&& orders() && {
+    counts_as_order = true;
+    return std::move(*this);
+  }
 };
 
 class Router {

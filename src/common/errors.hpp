@@ -52,6 +52,22 @@ inline constexpr ErrorDef kBadRecvWindow{-1131, 400, "recvWindow must be less th
 inline constexpr ErrorDef kApiKeyFormat{-2014, 401, "API-key format invalid."};
 inline constexpr ErrorDef kApiKeyRejected{-2015, 401, "Invalid API-key, IP, or permissions for action."};
 inline constexpr ErrorDef kInsufficientBalance{-2010, 400, "Account has insufficient balance for requested action."};
+// Orders (Binance's codes and words).
+inline constexpr ErrorDef kParamNotRequired{-1106, 400, "Parameter '{}' sent when not required."};
+inline constexpr ErrorDef kBadTimeInForce{-1115, 400, "Invalid timeInForce."};
+inline constexpr ErrorDef kBadOrderType{-1116, 400, "Invalid orderType."};
+inline constexpr ErrorDef kBadSide{-1117, 400, "Invalid side."};
+inline constexpr ErrorDef kTooMuchPrecision{-1111, 400, "Parameter '{}' has too much precision."};
+inline constexpr ErrorDef kOrderIdMissing{-1102, 400, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!"};
+inline constexpr ErrorDef kDuplicateOrder{-2010, 400, "Duplicate order sent."};
+inline constexpr ErrorDef kWouldTake{-2010, 400, "Order would immediately match and take."};
+inline constexpr ErrorDef kUnknownOrder{-2011, 400, "Unknown order sent."};
+inline constexpr ErrorDef kNoSuchOrder{-2013, 400, "Order does not exist."};
+// Rate limits (auth/rate_limiter.hpp). The last argument of each "per {}" is "1 MINUTE", "10 SECOND".
+inline constexpr ErrorDef kTooMuchWeight{-1003, 429, "Too much request weight used; current limit is {} request weight per {}. Please use WebSocket Streams for live updates to avoid polling the API."};
+inline constexpr ErrorDef kTooManyRequests{-1003, 429, "Too many requests; current limit is {} requests per {}. Please use WebSocket Streams for live updates to avoid polling the API."};
+inline constexpr ErrorDef kIpBanned{-1003, 418, "Way too much request weight used; IP banned until {}. Please use WebSocket Streams for live updates to avoid bans."};
+inline constexpr ErrorDef kTooManyOrders{-1015, 429, "Too many new orders; current limit is {} orders per {}."};
 
 // HTTP-level errors.
 inline constexpr ErrorDef kNotFound{-7000, 404, "Not found."};

@@ -103,4 +103,28 @@ Entry convert(int64_t id, int64_t at_ms, int64_t user, std::string from_asset, i
   return e;
 }
 
+Entry trade(int64_t id, int64_t at_ms, int64_t buyer, int64_t seller, std::string base_asset,
+            int64_t base_amount, int64_t buyer_fee, std::string quote_asset, int64_t quote_amount,
+            int64_t seller_fee, std::string ref) {
+  if (base_asset == quote_asset) fatal(fmt::format("{}: both sides are {}", kKindTrade, base_asset));
+  require_positive(kKindTrade, "base_amount", base_amount);
+  if (quote_amount < 0) fatal(fmt::format("{}: quote_amount must be >= 0, got {}", kKindTrade, quote_amount));
+  require_fee(kKindTrade, buyer_fee);
+  require_fee(kKindTrade, seller_fee);
+  if (buyer_fee > base_amount || seller_fee > quote_amount) {
+    fatal(fmt::format("{}: a fee is larger than what it is taken from", kKindTrade));
+  }
+  Entry e{id, at_ms, kKindTrade, std::move(ref), {}};
+  auto add = [&e](AccountRef account, const std::string& asset, int64_t amount) {
+    if (amount != 0) e.postings.push_back({account, asset, amount});
+  };
+  add(AccountRef::user_locked(seller), base_asset, -base_amount);
+  add(AccountRef::user_free(buyer), base_asset, base_amount - buyer_fee);
+  add(AccountRef::fees(), base_asset, buyer_fee);
+  add(AccountRef::user_locked(buyer), quote_asset, -quote_amount);
+  add(AccountRef::user_free(seller), quote_asset, quote_amount - seller_fee);
+  add(AccountRef::fees(), quote_asset, seller_fee);
+  return e;
+}
+
 }  // namespace kg::ledger

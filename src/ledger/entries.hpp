@@ -21,6 +21,7 @@ inline constexpr const char* kKindWithdrawComplete = "withdraw_complete";
 inline constexpr const char* kKindWithdrawReturn = "withdraw_return";
 inline constexpr const char* kKindDeskFund = "desk_fund";
 inline constexpr const char* kKindConvert = "convert";
+inline constexpr const char* kKindTrade = "trade";
 
 // external -> user free.
 Entry deposit(int64_t id, int64_t at_ms, int64_t user, std::string asset, int64_t amount,
@@ -52,5 +53,14 @@ Entry desk_fund(int64_t id, int64_t at_ms, std::string asset, int64_t amount, st
 // desk cannot cover its side. The assets must differ.
 Entry convert(int64_t id, int64_t at_ms, int64_t user, std::string from_asset, int64_t from_amount,
               std::string to_asset, int64_t to_amount, std::string ref);
+
+// A spot trade settled from the two orders' holds: the seller's locked base goes to the buyer's
+// free balance and the buyer's locked quote to the seller's free balance, each side less its fee
+// (taken from what it receives), which goes to the fee account. base_amount > 0; quote_amount >= 0
+// (a fill's quote rounds down and may be 0); 0 <= buyer_fee <= base_amount and
+// 0 <= seller_fee <= quote_amount. Postings of 0 are left out. Buyer and seller may be the same user.
+Entry trade(int64_t id, int64_t at_ms, int64_t buyer, int64_t seller, std::string base_asset,
+            int64_t base_amount, int64_t buyer_fee, std::string quote_asset, int64_t quote_amount,
+            int64_t seller_fee, std::string ref);
 
 }  // namespace kg::ledger

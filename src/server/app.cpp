@@ -17,6 +17,7 @@
 #include "wallet/chain_ticker.hpp"
 #include "wallet/convert.hpp"
 #include "wallet/wallet.hpp"
+#include "trading/trading.hpp"
 #include "accounts/address_book.hpp"
 #include "keys/access_log.hpp"
 #include "keys/key_index.hpp"
@@ -108,15 +109,18 @@ int run(const ServeOptions& options) {
   wallet.load();
   wallet::Convert convert(engine, store, config.exchange, config.convert, clock);
   convert.load();
+  trading::Trading trading(engine, store, config.exchange, trading::TradingConfig{}, clock);
+  trading.load();
   accounts::AddressBook address_book(store, clock, config.wallet.address_cooloff_s, config.wallet.max_book_addresses);
   engine.start();
+  if (auto wrong = trading.check_holds()) spdlog::critical("event=holds_mismatch detail=\"{}\"", *wrong);
   wallet::ChainTicker chain(wallet, std::chrono::milliseconds(config.wallet.chain_tick_ms));
   chain.start();
 
   api::Metrics metrics;
   std::atomic<bool> ready{false};
   api::Services services{accounts, key_service, access_log, gatekeeper, trusted_proxies, wallet, address_book,
-                         convert, clock, config.exchange, metrics, ready};
+                         convert, clock, config.exchange, metrics, ready, trading};
   api::Api api(services);
   api::AdminCommands admin(services);
 

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "auth/rate_limiter.hpp"
 #include "common/decimal.hpp"
 
 namespace kg::server {
@@ -259,6 +260,7 @@ void validate(const Config& c) {
                              c.log_level + "'");
   }
   split_listen(c.listen);
+  auth::RateLimiter::check(c.exchange.rate_limits);  // what exchangeInfo publishes is what is enforced
 }
 
 }  // namespace

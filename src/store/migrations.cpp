@@ -199,6 +199,50 @@ CREATE TABLE converts (
 );
 CREATE INDEX converts_user ON converts(user_id, created_at);
 )sql"},
+      {6, "spot orders and trades", R"sql(
+CREATE TABLE orders (
+  order_id BIGINT PRIMARY KEY,
+  user_id BIGINT NOT NULL REFERENCES users(id),
+  symbol TEXT NOT NULL,
+  client_order_id TEXT NOT NULL,
+  side TEXT NOT NULL,
+  type TEXT NOT NULL,
+  time_in_force TEXT NOT NULL,
+  stp TEXT NOT NULL,
+  price BIGINT NOT NULL,
+  orig_qty BIGINT NOT NULL,
+  orig_quote_qty BIGINT NOT NULL,
+  executed_qty BIGINT NOT NULL,
+  cumm_quote_qty BIGINT NOT NULL,
+  status TEXT NOT NULL,
+  held BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX orders_user ON orders(user_id, symbol, order_id);
+CREATE INDEX orders_open ON orders(status, order_id);
+CREATE TABLE trades (
+  trade_id BIGINT PRIMARY KEY,
+  symbol TEXT NOT NULL,
+  base_asset TEXT NOT NULL,
+  quote_asset TEXT NOT NULL,
+  price BIGINT NOT NULL,
+  qty BIGINT NOT NULL,
+  quote_qty BIGINT NOT NULL,
+  buyer_id BIGINT NOT NULL REFERENCES users(id),
+  buyer_order_id BIGINT NOT NULL,
+  buyer_fee BIGINT NOT NULL,
+  seller_id BIGINT NOT NULL REFERENCES users(id),
+  seller_order_id BIGINT NOT NULL,
+  seller_fee BIGINT NOT NULL,
+  buyer_maker INTEGER NOT NULL,
+  entry_id BIGINT NOT NULL REFERENCES journal_entries(id),
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX trades_buyer ON trades(buyer_id, symbol, trade_id);
+CREATE INDEX trades_seller ON trades(seller_id, symbol, trade_id);
+CREATE INDEX trades_symbol ON trades(symbol, trade_id);
+)sql"},
   };
   return kAll;
 }

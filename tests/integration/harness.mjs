@@ -68,6 +68,24 @@ process.on('exit', () => {
   }
 });
 
+// Binance's limit types and intervals (so exchangeInfo looks the same), with limits no suite reaches.
+// rate_limits.test.mjs sets small ones; `rateLimits: null` serves the defaults (6000 weight a minute).
+export const GENEROUS_RATE_LIMITS = [
+  { type: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: 1_000_000_000 },
+  { type: 'ORDERS', interval: 'SECOND', intervalNum: 10, limit: 1_000_000_000 },
+  { type: 'ORDERS', interval: 'DAY', intervalNum: 1, limit: 1_000_000_000 },
+  { type: 'RAW_REQUESTS', interval: 'MINUTE', intervalNum: 5, limit: 1_000_000_000 },
+];
+
+// A TOML file with just these [[rate_limits]], in a fresh temporary directory.
+export function writeRateLimits(limits) {
+  const file = path.join(freshDir('kg-limits-'), 'rate_limits.toml');
+  const toml = limits.map((l) => `[[rate_limits]]\ntype = "${l.type}"\ninterval = "${l.interval}"\n` +
+    `interval_num = ${l.intervalNum ?? 1}\nlimit = ${l.limit}\n`).join('');
+  fs.writeFileSync(file, toml);
+  return file;
+}
+
 // Spawns `keygate serve`. Options:
 //   backend   'sqlite' (default) or 'postgres'
 //   listen    the listen address (default '127.0.0.1:0'; '[::1]:0' for IPv6 loopback)
@@ -76,6 +94,10 @@ process.on('exit', () => {
 //   dataDir   reuse a data dir (default: a fresh temp dir)
 //   dbUrl     reuse a PostgreSQL database URL (default: a fresh database for 'postgres')
 //   adopt     stop() removes the given dataDir / dbUrl database too
+//   rateLimits the [[rate_limits]] to serve, [{type, interval, intervalNum, limit}] (written to a
+//             temporary --config file); default GENEROUS_RATE_LIMITS, since the suites send far more
+//             than Binance's 6000 weight a minute from 127.0.0.1; null: the server's own defaults.
+//             Not used when extraArgs has its own --config.
 //   timeoutMs how long to wait for the listening line
 // Resolves to {url, port, dataDir, dbUrl, proc, stdoutLines, stderr(), exited, stop(opts)}.
 // Rejects (after killing the process) when the server exits or does not listen in time.
@@ -94,6 +116,9 @@ export async function startServer(opts = {}) {
   }
   const args = ['serve', '--listen', opts.listen ?? '127.0.0.1:0', '--data-dir', dataDir];
   if (backend === 'postgres') args.push('--db', dbUrl);
+  const limitsFile = opts.rateLimits === null || extraArgs.includes('--config')
+    ? null : writeRateLimits(opts.rateLimits ?? GENEROUS_RATE_LIMITS);
+  if (limitsFile) args.push('--config', limitsFile);
   args.push(...extraArgs);
 
   const proc = spawn(BIN, args, {
@@ -185,6 +210,7 @@ export async function startServer(opts = {}) {
   };
 
   const line = await server.waitForLine(LISTEN_RE, timeoutMs);
+  if (limitsFile) fs.rmSync(path.dirname(limitsFile), { recursive: true, force: true });  // read at start only
   if (!line) {
     const why = exitInfo ? `exited (code ${exitInfo.code}, signal ${exitInfo.signal})` : `did not listen within ${timeoutMs} ms`;
     const out = server.output();
