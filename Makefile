@@ -4,7 +4,7 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKEYGATE_WERROR=ON
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= ./data
 
-.PHONY: all deps test-deps build run test unit integration fuzz bench format clean
+.PHONY: all deps test-deps bench-deps build run test unit integration fuzz bench bench-http bench-http-pg format clean
 
 all: build
 
@@ -13,6 +13,9 @@ deps:
 
 test-deps:
 	@bash scripts/install-deps.sh --test
+
+bench-deps:
+	@bash scripts/install-deps.sh --bench
 
 build: deps
 	@cmake -S . -B $(BUILD_DIR) -G Ninja $(CMAKE_FLAGS) > /dev/null
@@ -31,9 +34,24 @@ integration: build
 	@bash tests/integration/run.sh
 
 # Benchmarks print medians and ratios against a reference measured in the same run
-# (docs/performance.md); pinned to one core when taskset is there.
-bench: build
+# (docs/performance.md); pinned to cores when taskset is there. `make bench` runs them all:
+# the gatekeeper on one core, the rate-limit counters (one and two threads), then durable
+# transfers through HTTP against nginx (bench/README.md).
+# BENCH_HTTP_ARGS passes options to bench/http_transfers.sh (e.g. --runs 7 or --workers 64).
+BENCH_HTTP = bash bench/http_transfers.sh --bin $(BUILD_DIR)/keygate $(BENCH_HTTP_ARGS)
+
+bench: bench-deps build
 	@$(shell command -v taskset >/dev/null && echo taskset -c 1) $(BUILD_DIR)/bench/kg_bench_gatekeeper 1000 7 100000
+	@$(BUILD_DIR)/bench/kg_bench_rate_limit 10000 7 200000
+	@$(BENCH_HTTP)
+
+bench-http: bench-deps build
+	@$(BENCH_HTTP)
+
+# The same against a throwaway PostgreSQL with fsync on (durable commits).
+bench-http-pg: build
+	@bash scripts/install-deps.sh --bench --postgres
+	@PG_FSYNC=on bash scripts/with-postgres.sh $(BENCH_HTTP) --pg
 
 fuzz: test-deps
 	@bash scripts/fuzz.sh $(or $(SECONDS),30)

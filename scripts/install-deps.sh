@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages keygate needs to build, run and test, when they are missing.
-# Used by `make build`, `make run` and `make test`, so a fresh Debian 12 machine needs nothing else.
+# Used by `make build`, `make run`, `make test` (--test) and `make bench` (--bench; --postgres
+# too for `make bench-http-pg`), so a fresh Debian 12 machine needs nothing else.
 set -euo pipefail
 
 packages=(
@@ -10,9 +11,22 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libqrencode-dev
   libgtest-dev libgmock-dev
 )
-if [ "${1:-}" = "--test" ]; then
-  packages+=(postgresql oathtool nodejs clang lld libclang-rt-14-dev curl python3 chromium)
-fi
+test=0
+for flag in "$@"; do
+  case "$flag" in
+    --test)
+      test=1
+      packages+=(postgresql oathtool nodejs clang lld libclang-rt-14-dev curl python3 chromium) ;;
+    --bench)
+      # bench/http_transfers.sh: wrk drives both servers, nginx is the reference, node sets up
+      # the users and signs the requests, python3 checks the store, taskset (util-linux) pins,
+      # pgrep (procps) finds the nginx worker.
+      packages+=(wrk nginx nodejs python3 util-linux procps) ;;
+    --postgres)
+      packages+=(postgresql) ;;  # `make bench-http-pg` (scripts/with-postgres.sh)
+    *) echo "install-deps: unknown flag $flag" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
@@ -20,7 +34,7 @@ for p in "${packages[@]}"; do
   [ "$status" = "install ok installed" ] || missing+=("$p")
 done
 # Debian's nodejs has no npm of its own; images with Node.js from elsewhere bring it.
-if [ "${1:-}" = "--test" ] && ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
+if [ $test -eq 1 ] && ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "installing: ${missing[*]}"

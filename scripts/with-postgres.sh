@@ -6,6 +6,8 @@
 # Starts a fresh cluster (trust auth, user "postgres") in a temporary directory on a free
 # port, exports KEYGATE_TEST_PG_URL=postgresql://postgres@127.0.0.1:PORT/postgres, runs the
 # command, then stops the cluster and removes the directory (also on failure or interrupt).
+# fsync is off (tests need no durability) unless PG_FSYNC=on, as `make bench` sets it to
+# measure durable commits.
 # Exits with the command's status.
 set -euo pipefail
 
@@ -69,7 +71,7 @@ PORT=
 for _ in 1 2 3 4 5; do
   PORT=$(free_port)
   if as_pg "$PGBIN/pg_ctl" -D "$D/data" -l "$D/log" -w -t 30 \
-    -o "-c listen_addresses=127.0.0.1 -p $PORT -k $D -c fsync=off" start >/dev/null; then
+    -o "-c listen_addresses=127.0.0.1 -p $PORT -k $D -c fsync=${PG_FSYNC:-off}" start >/dev/null; then
     STARTED=1
     break
   fi
