@@ -85,6 +85,35 @@ void Convert::load() {
   });
 }
 
+namespace {
+// The average price of taking `amount` from `levels` (best first): `amount` is quote when
+// `in_quote`, else base. Rounded against the user (up for a buyer, down for a seller). nullopt
+// when the levels do not hold the whole amount: the book is not deep enough to price it.
+std::optional<Int128> average_price(const std::vector<BookLevel>& levels, int64_t amount, bool in_quote,
+                                    bool buyer) {
+  const Int128 one = pow10(kAmountScale);
+  Int128 left = amount, base = 0, quote = 0;
+  for (const auto& l : levels) {
+    if (left <= 0) break;
+    if (l.price <= 0 || l.quantity <= 0) continue;
+    const Int128 level_quote = Int128{l.price} * l.quantity / one;
+    if (in_quote) {
+      const Int128 spend = std::min(left, level_quote);
+      base += spend == level_quote ? Int128{l.quantity} : spend * one / l.price;
+      quote += spend;
+      left -= spend;
+    } else {
+      const Int128 take = std::min(left, Int128{l.quantity});
+      base += take;
+      quote += Int128{l.price} * take / one;
+      left -= take;
+    }
+  }
+  if (left > 0 || base <= 0 || quote <= 0) return std::nullopt;
+  return buyer ? ceil_div(quote * one, base) : quote * one / base;
+}
+}  // namespace
+
 Result<Pricing> Convert::price(const std::string& from_asset, const std::string& to_asset,
                                int64_t from_amount, int64_t to_amount) const {
   if (!exchange_.find_asset(from_asset)) return make_error(err::kUnknownAsset, from_asset);
@@ -107,13 +136,19 @@ Result<Pricing> Convert::price(const std::string& from_asset, const std::string&
     }
   }
   if (!market) return make_error(err::kConvertPair, from_asset, to_asset);
-  // Issue 5: with an order book, price from its best ask (buys) / bid (sells) here instead.
+  // The book's average price for this amount when it is deep enough, else the reference price.
+  std::optional<Int128> book_price;
+  if (book_) {
+    const bool quote_side_given = buys_base ? from_amount > 0 : to_amount > 0;
+    const int64_t amount = from_amount > 0 ? from_amount : to_amount;
+    book_price = average_price(book_(market->symbol, buys_base), amount, quote_side_given, buys_base);
+  }
   auto reference = config_.reference_prices.find(market->symbol);
-  if (reference == config_.reference_prices.end() || reference->second <= 0) {
+  if (!book_price && (reference == config_.reference_prices.end() || reference->second <= 0)) {
     return make_error(err::kConvertPair, from_asset, to_asset);
   }
   // The spread moves the price against the user: a buyer pays more, a seller gets less.
-  const Int128 p = reference->second;
+  const Int128 p = book_price ? *book_price : Int128{reference->second};
   const Int128 price = buys_base
                            ? ceil_div(p * (kBpsDenominator + config_.spread_bps), kBpsDenominator)
                            : p * (kBpsDenominator - config_.spread_bps) / kBpsDenominator;

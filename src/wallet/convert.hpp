@@ -10,6 +10,7 @@
 // `converts`, written in the same transaction as their journal entry.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -79,6 +80,15 @@ struct ConvertPage {
   bool more = false;                 // more orders in the range than the limit
 };
 
+// One price level of a market's order book, best first: what the book offers convert.
+struct BookLevel {
+  int64_t price = 0;     // quote per base, 10^-8 units
+  int64_t quantity = 0;  // base
+};
+// The book's asks (asks = true) or bids of a symbol, best first; empty when there is no book.
+// Called off the engine thread (it may submit a read to the engine).
+using BookSource = std::function<std::vector<BookLevel>(const std::string& symbol, bool asks)>;
+
 class Convert {
  public:
   Convert(engine::Engine& engine, store::Store& store, const ExchangeSpec& exchange,
@@ -86,6 +96,9 @@ class Convert {
 
   // Loads the accepted quote ids and the desk fundings. Call before the engine starts.
   void load();
+  // Where the book's prices come from (the trading engine). Without one, or when the book is not
+  // deep enough for the amount, quotes use the configured reference price.
+  void set_book_source(BookSource source) { book_ = std::move(source); }
 
   // Prices a swap without any state: -7410 unknown asset, -7422 no market or no price for the
   // pair, -7424 a result that rounds to zero or exceeds a limit. Public for tests.
@@ -133,6 +146,7 @@ class Convert {
   std::unordered_map<std::string, int64_t> accepted_;
   std::unordered_map<std::string, DeskFunding> fundings_;
   size_t quotes_since_sweep_ = 0;
+  BookSource book_;
 };
 
 }  // namespace kg::wallet

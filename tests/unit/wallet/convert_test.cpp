@@ -155,6 +155,40 @@ TYPED_TEST(ConvertTest, PricesWithTheSpreadAgainstTheUser) {
   EXPECT_EQ(btc->from_amount, 100'100'101);  // 60000 / 59940 = 1.001001001 BTC, rounded up
 }
 
+// With an order book behind it, a quote takes the book's average price for the amount (the
+// spread still against the user), and the reference price only when the book is too thin.
+TYPED_TEST(ConvertTest, PricesFromTheBookWhenItIsDeepEnough) {
+  Convert& c = *this->convert_;
+  std::vector<std::pair<std::string, bool>> asked;
+  c.set_book_source([&asked](const std::string& symbol, bool asks) {
+    asked.emplace_back(symbol, asks);
+    std::vector<BookLevel> levels;
+    if (symbol == "XRPUSDT" && asks) levels = {{40'000'000, 100 * kOne}, {60'000'000, 100 * kOne}};
+    if (symbol == "ETHUSDT" && !asks) levels = {{3000 * kOne, kOne}};
+    return levels;
+  });
+  // 70 USDT takes all 100 XRP at 0.40 and 50 at 0.60: 150 XRP at 0.46666667 (rounded up for a
+  // buyer), plus 0.1 % = 0.46713334; 70 / 0.46713334 rounded down.
+  auto buy = c.price("USDT", "XRP", 70 * kOne, 0);
+  ASSERT_TRUE(buy.ok()) << buy.error().msg;
+  EXPECT_EQ(buy->inverse_ratio, 46'713'334);
+  EXPECT_EQ(buy->to_amount, 14'985'014'771);
+  ASSERT_FALSE(asked.empty());
+  EXPECT_EQ(asked.back(), std::make_pair(std::string("XRPUSDT"), true));  // a buyer takes asks
+  // 200 USDT is more than the asks hold (100 USDT): the reference price (0.5) answers.
+  auto deep = c.price("USDT", "XRP", 200 * kOne, 0);
+  ASSERT_TRUE(deep.ok());
+  EXPECT_EQ(deep->inverse_ratio, 50'050'000);
+  // ETHUSDT has no reference price but a bid: selling 0.5 ETH gets 3000 less 0.1 %.
+  auto sell = c.price("ETH", "USDT", kOne / 2, 0);
+  ASSERT_TRUE(sell.ok()) << sell.error().msg;
+  EXPECT_EQ(sell->ratio, 299'700'000'000);
+  EXPECT_EQ(sell->to_amount, 149'850'000'000);
+  EXPECT_EQ(asked.back(), std::make_pair(std::string("ETHUSDT"), false));  // a seller takes bids
+  // 2 ETH is more than the bid holds, and there is no reference to fall back on.
+  this->expect_error(c.price("ETH", "USDT", 2 * kOne, 0), -7422);
+}
+
 TYPED_TEST(ConvertTest, RefusesPairsAndAmountsItCannotPrice) {
   Convert& c = *this->convert_;
   this->expect_error(c.price("BTC", "XRP", kOne, 0), -7422);   // no BTCXRP market
