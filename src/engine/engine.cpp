@@ -104,6 +104,7 @@ void Engine::run() {
       }
     }
     commit(batch);
+    for (auto& action : batch.committed()) action();
     for (auto& reply : replies) reply();  // only now: the batch is durable
   }
 }

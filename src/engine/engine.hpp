@@ -31,9 +31,13 @@ class Batch {
   Status post(ledger::Entry entry);
   // Extra writes in the same transaction as the batch's journal (idempotency rows, histories).
   void also(std::function<void(store::Db&)> write) { writes_.push_back(std::move(write)); }
+  // Runs on the engine thread once the batch is durable, before any reply is released, in the
+  // order the commands asked: how committed events reach readers (market data, streams).
+  void on_commit(std::function<void()> action) { committed_.push_back(std::move(action)); }
 
   std::vector<ledger::Entry>& entries() { return entries_; }
   std::vector<std::function<void(store::Db&)>>& writes() { return writes_; }
+  std::vector<std::function<void()>>& committed() { return committed_; }
 
  private:
   ledger::Ledger& ledger_;
@@ -41,6 +45,7 @@ class Batch {
   int64_t now_ms_;
   std::vector<ledger::Entry> entries_;
   std::vector<std::function<void(store::Db&)>> writes_;
+  std::vector<std::function<void()>> committed_;
 };
 
 class Engine {

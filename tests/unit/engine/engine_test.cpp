@@ -138,5 +138,30 @@ TYPED_TEST(EngineTest, TheBatchSeesItsOwnEntriesBeforeTheyAreCommitted) {
   EXPECT_EQ(this->stored_entries(), 2);
 }
 
+// What a command hands to on_commit runs after its entries are in the store, in command order,
+// and before the command's reply is released.
+TYPED_TEST(EngineTest, OnCommitActionsSeeTheStoreAndRunBeforeTheReply) {
+  auto e = this->make_engine();
+  std::vector<int64_t> stored_when_run;
+  std::vector<int> order;
+  std::vector<std::future<Status>> replies;
+  for (int i = 0; i < 3; ++i) {
+    replies.push_back(e->template submit<Status>([&, i](Batch& b) {
+      auto s = b.post(ledger::deposit(0, 0, 5, "BTC", 10, "t" + std::to_string(i)));
+      b.on_commit([&, i] {
+        stored_when_run.push_back(this->stored_entries());
+        order.push_back(i);
+      });
+      return s;
+    }));
+  }
+  for (auto& r : replies) ASSERT_TRUE(r.get().ok());
+  // Every action ran before its reply (the futures are ready only after them).
+  ASSERT_EQ(order.size(), 3u);
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2}));
+  for (int64_t n : stored_when_run) EXPECT_GE(n, 1);
+  EXPECT_EQ(stored_when_run.back(), 3);
+}
+
 }  // namespace
 }  // namespace kg::engine
