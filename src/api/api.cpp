@@ -18,6 +18,7 @@ Api::Api(Services services)
   add_signed_routes(router_, services_);
   add_convert_routes(router_, services_);
   add_order_routes(router_, services_);
+  add_market_routes(router_, services_);
   add_capital_routes(router_, services_);
   add_console_wallet_routes(router_, services_);
   add_web_routes(router_);

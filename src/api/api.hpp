@@ -65,6 +65,7 @@ void add_key_routes(Router& router, const Services& services);
 void add_signed_routes(Router& router, const Services& services);
 void add_convert_routes(Router& router, const Services& services);
 void add_order_routes(Router& router, const Services& services);
+void add_market_routes(Router& router, const Services& services);
 void add_capital_routes(Router& router, const Services& services);
 void add_console_wallet_routes(Router& router, const Services& services);
 void add_web_routes(Router& router);

@@ -1,6 +1,6 @@
-// Binance's spot order endpoints (TRADE to place and cancel, READ to look) and the public order
-// book depth. trading::Trading holds, matches and settles on the engine thread; this file only
-// decodes parameters in Binance's order of checks and encodes Binance's JSON, field for field.
+// Binance's spot order endpoints (TRADE to place and cancel, READ to look). trading::Trading
+// holds, matches and settles on the engine thread; this file only decodes parameters in
+// Binance's order of checks and encodes Binance's JSON, field for field.
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -412,28 +412,6 @@ Response my_trades(const Services& s, Context& ctx) {
   return json_response(out);
 }
 
-Response depth(const Services& s, Context& ctx) {
-  // Public: the query is parsed here (signed routes get theirs from the gatekeeper).
-  auto params = parse_params(ctx.request.query, {});
-  if (!params) return error_response(params.error());
-  ctx.params = &*params;
-  auto symbol = param(ctx, "symbol");
-  if (symbol.empty()) return error_response(make_error(err::kBadParam, "symbol"));
-  // Binance: default 100, at most 5000 (more is cut to 5000).
-  auto limit = int_param(ctx, "limit", 100, 1, INT64_MAX);
-  if (!limit) return error_response(limit.error());
-  auto d = s.trading.depth(symbol, static_cast<size_t>(std::min<int64_t>(*limit, 5000)));
-  if (!d) return error_response(d.error());
-  auto levels = [](const std::vector<matching::Level>& side) {
-    json::array out;
-    for (const auto& l : side)
-      out.push_back(json::array{amount_text(l.price), amount_text(l.quantity)});
-    return out;
-  };
-  return json_response(json::object{
-      {"lastUpdateId", d->last_update_id}, {"bids", levels(d->bids)}, {"asks", levels(d->asks)}});
-}
-
 }  // namespace
 
 void add_order_routes(Router& router, const Services& s) {
@@ -454,8 +432,6 @@ void add_order_routes(Router& router, const Services& s) {
               [&s](Context& ctx) { return all_orders(s, ctx); }, Permission::kRead});
   router.add({"GET", "/api/v3/myTrades", Security::kUserData, 20, true,
               [&s](Context& ctx) { return my_trades(s, ctx); }, Permission::kRead});
-  router.add({"GET", "/api/v3/depth", Security::kNone, 5, true,
-              [&s](Context& ctx) { return depth(s, ctx); }});
 }
 
 }  // namespace kg::api

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/router.hpp"
 #include "common/decimal.hpp"
@@ -14,6 +15,25 @@
 namespace kg::api {
 
 inline std::string amount_text(int64_t units) { return format_decimal(units, kAmountScale); }
+
+// A parameter's raw (still percent-encoded) value in a query string, without parsing it: for
+// decisions made before the request is, such as a route's weight.
+inline std::optional<std::string_view> raw_query_value(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
+      return pair.substr(name.size() + 1);
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+// The markets asked for by ?symbol=X or ?symbols=["X","Y"] (-1128 for both, -1100 for a name
+// that cannot be a symbol, -1121 for one that is not a market), or all of them.
+Result<std::vector<const Market*>> selected_markets(const ExchangeSpec& exchange, const Params& params);
 
 // The parameter's text, "" when absent.
 inline std::string param(const Context& ctx, std::string_view name) {

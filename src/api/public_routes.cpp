@@ -6,6 +6,7 @@
 
 #include "api/api.hpp"
 #include "api/json_body.hpp"
+#include "api/params.hpp"
 #include "common/decimal.hpp"
 #include "common/query.hpp"
 
@@ -73,7 +74,8 @@ json::object symbol_json(const Market& m) {
                       {"allowedSelfTradePreventionModes", std::move(stp_modes)}};
 }
 
-// The markets asked for by ?symbol=X or ?symbols=["X","Y"], or all of them.
+}  // namespace
+
 Result<std::vector<const Market*>> selected_markets(const ExchangeSpec& ex, const Params& params) {
   const auto one = params.get("symbol");
   const auto many = params.get("symbols");
@@ -103,7 +105,6 @@ Result<std::vector<const Market*>> selected_markets(const ExchangeSpec& ex, cons
   }
   return out;
 }
-}  // namespace
 
 void add_public_routes(Router& router, const Services& s) {
   router.add({"GET", "/api/v3/ping", Security::kNone, 1, false,

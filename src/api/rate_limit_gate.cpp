@@ -20,7 +20,7 @@ RateLimitGate::Ticket RateLimitGate::admit(const Request& request, const Router:
   Ticket t;
   if (!counts(m)) return t;
   const std::string ip = client_ip(request, trusted_proxies_);
-  t.ip = limiter_.admit_ip(ip, weight(m));
+  t.ip = limiter_.admit_ip(ip, weight(request, m));
   t.counted = t.ip.counted;
   if (t.ip.verdict == auth::RateLimiter::Verdict::kPass) return t;
   if (t.ip.ban_started) {

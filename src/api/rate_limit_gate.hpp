@@ -31,7 +31,10 @@ class RateLimitGate {
   // logins and 2FA codes have their own locks), /healthz, /readyz, /metrics and the console's
   // files (routes of weight 0) are not Binance endpoints and count nowhere.
   static bool counts(const Router::Match& m);
-  static int weight(const Router::Match& m) { return m.route ? m.route->weight : 1; }
+  static int weight(const Request& request, const Router::Match& m) {
+    if (!m.route) return 1;
+    return m.route->weigh ? m.route->weigh(request.query) : m.route->weight;
+  }
 
   struct Ticket {
     bool counted = false;

@@ -62,6 +62,13 @@ struct Route {
     counts_as_order = true;
     return std::move(*this);
   }
+  // A weight that depends on the parameters (Binance's depth by `limit`, tickers by how many
+  // symbols): given the raw query string, it replaces `weight`.
+  std::function<int(std::string_view query)> weigh;
+  Route&& weighed(std::function<int(std::string_view query)> f) && {
+    weigh = std::move(f);
+    return std::move(*this);
+  }
 };
 
 class Router {

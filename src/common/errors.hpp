@@ -41,6 +41,8 @@ inline constexpr ErrorDef kUnknownParam{-1104, 400, "Not all sent parameters wer
 inline constexpr ErrorDef kBadSymbol{-1121, 400, "Invalid symbol."};
 inline constexpr ErrorDef kBadParamCombination{-1128, 400, "Combination of optional parameters invalid."};
 inline constexpr ErrorDef kIntervalTooBig{-1127, 400, "Lookup interval is too big."};
+inline constexpr ErrorDef kBadInterval{-1120, 400, "Invalid interval."};
+inline constexpr ErrorDef kStartAfterEnd{-1023, 400, "Start time is greater than end time."};
 inline constexpr ErrorDef kFilterFailure{-1013, 400, "Filter failure: {}"};
 
 inline constexpr ErrorDef kUnauthorized{-1002, 401, "You are not authorized to execute this request."};

@@ -243,6 +243,9 @@ CREATE INDEX trades_buyer ON trades(buyer_id, symbol, trade_id);
 CREATE INDEX trades_seller ON trades(seller_id, symbol, trade_id);
 CREATE INDEX trades_symbol ON trades(symbol, trade_id);
 )sql"},
+      {7, "market data by time", R"sql(
+CREATE INDEX trades_time ON trades(symbol, created_at);
+)sql"},
   };
   return kAll;
 }

@@ -116,3 +116,20 @@ std::vector<Trade> Trading::my_trades(int64_t user_id, const TradeQuery& q) {
 }
 
 }  // namespace kg::trading
+
+namespace kg::trading {
+
+std::vector<Kline> Trading::klines(const KlineQuery& query) {
+  return store_.tx([&](store::Db& db) { return trading::klines(db, query); });
+}
+
+std::vector<AggTrade> Trading::agg_trades(const AggQuery& query) {
+  return store_.tx([&](store::Db& db) { return trading::agg_trades(db, query); });
+}
+
+std::vector<TradeTick> Trading::historical_trades(const std::string& symbol,
+                                                  std::optional<int64_t> from_id, size_t limit) {
+  return store_.tx([&](store::Db& db) { return trades_from(db, symbol, from_id, limit); });
+}
+
+}  // namespace kg::trading

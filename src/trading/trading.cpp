@@ -70,6 +70,13 @@ void must(const Status& s, const std::string& what) {
   if (!s) throw std::logic_error(fmt::format("trading: {} failed: {}", what, s.error().msg));
 }
 
+BookTop top_of(const matching::OrderBook& book) {
+  BookTop top;
+  for (const auto& l : book.depth(Side::kBuy, 1)) top.bid_price = l.price, top.bid_qty = l.quantity;
+  for (const auto& l : book.depth(Side::kSell, 1)) top.ask_price = l.price, top.ask_qty = l.quantity;
+  return top;
+}
+
 class Fnv1a {
  public:
   void u64(uint64_t v) {
@@ -90,7 +97,8 @@ class Fnv1a {
 
 Trading::Trading(engine::Engine& engine, store::Store& store, const ExchangeSpec& exchange,
                  const TradingConfig& config, const Clock& clock)
-    : engine_(engine), store_(store), exchange_(exchange), config_(config), clock_(clock) {
+    : engine_(engine), store_(store), exchange_(exchange), config_(config), clock_(clock),
+      market_(exchange) {
   for (const auto& m : exchange_.markets) {
     const int64_t step = m.step_size > 0 ? m.step_size : 1;
     // The book wants every quantity on its step: a minQty off the step would let LOT_SIZE pass
@@ -132,6 +140,7 @@ size_t Trading::load() {
       if (last) book->last_price = last->int64(0);
       book->update_id = next_order_id_ + next_trade_id_;
     }
+    market_.load(db, clock_.now_ms());
   });
   // Open orders never crossed, and each rested when it was placed, so adding what is left of
   // each in id order rests them all again in their original time priority.
@@ -155,6 +164,7 @@ size_t Trading::load() {
     open_client_ids_.emplace(client_key(o.user_id, o.client_order_id), o.order_id);
     open_of_user_[o.user_id].insert(o.order_id);
   }
+  for (const auto& [symbol, book] : books_) market_.record(symbol, {}, top_of(book->book));
   spdlog::info("event=books_recovered open_orders={} next_order_id={} next_trade_id={}",
                open.size(), next_order_id_, next_trade_id_);
   return open.size();
@@ -297,6 +307,7 @@ Result<Placed> Trading::place_now(engine::Batch& batch, const OrderRequest& r) {
   ++b.update_id;
 
   Placed out;
+  std::vector<TradeTick> ticks;
   std::map<int64_t, Order> makers;  // each touched maker's final state, to write once
   bool rested = false;
   for (const matching::Event& e : events_) {
@@ -348,6 +359,7 @@ Result<Placed> Trading::place_now(engine::Batch& batch, const OrderRequest& r) {
         out.fills.push_back(Fill{t.trade_id, e.price, e.quantity, e.quote_quantity,
                                  taker_buys ? buyer_fee : seller_fee,
                                  taker_buys ? m.base : m.quote});
+        ticks.push_back(TradeTick{t.trade_id, t.price, t.qty, t.quote_qty, now, t.buyer_maker});
         batch.also([t](store::Db& db) { insert_trade(db, t); });
         break;
       }
@@ -394,7 +406,14 @@ Result<Placed> Trading::place_now(engine::Batch& batch, const OrderRequest& r) {
     insert_order(db, o);
     for (const auto& [id, maker] : makers) update_order(db, maker);
   });
+  publish(batch, b, std::move(ticks));
   return out;
+}
+
+void Trading::publish(engine::Batch& batch, const Book& b, std::vector<TradeTick> trades) {
+  batch.on_commit([this, symbol = &b.market->symbol, trades = std::move(trades), top = top_of(b.book)] {
+    market_.record(*symbol, trades, top);
+  });
 }
 
 Result<Order> Trading::cancel_now(engine::Batch& batch, Order& o) {
@@ -409,6 +428,7 @@ Result<Order> Trading::cancel_now(engine::Batch& batch, Order& o) {
   Order done = o;
   forget_open(o);
   batch.also([done](store::Db& db) { update_order(db, done); });
+  publish(batch, b, {});
   return done;
 }
 

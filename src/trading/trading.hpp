@@ -18,6 +18,8 @@
 #include "engine/engine.hpp"
 #include "matching/order_book.hpp"
 #include "store/store.hpp"
+#include "trading/history.hpp"
+#include "trading/market_data.hpp"
 #include "trading/types.hpp"
 
 namespace kg::trading {
@@ -67,6 +69,14 @@ class Trading {
   // The book's aggregated levels (an engine read); -1121 for an unknown symbol.
   Result<Depth> depth(const std::string& symbol, size_t limit);
 
+  // Public market data: last trades, top of book and the rolling day, as committed.
+  const MarketData& market() const { return market_; }
+  // Public history from the store (history.hpp); the symbol must be a configured market.
+  std::vector<Kline> klines(const KlineQuery& query);
+  std::vector<AggTrade> agg_trades(const AggQuery& query);
+  std::vector<TradeTick> historical_trades(const std::string& symbol, std::optional<int64_t> from_id,
+                                           size_t limit);
+
   // Fingerprint of every book (levels, and each open order in priority order with what it has
   // executed and holds): a restart must reproduce it.
   uint64_t state_hash();
@@ -84,6 +94,8 @@ class Trading {
   void forget_open(const Order& order);
   Book& book_of(const std::string& symbol);
   const std::string& hold_asset(const Order& order) const;
+  // Hands the command's trades and the book's new top to market data once the batch is durable.
+  void publish(engine::Batch& batch, const Book& book, std::vector<TradeTick> trades);
 
   engine::Engine& engine_;
   store::Store& store_;
@@ -100,6 +112,7 @@ class Trading {
   int64_t next_order_id_ = 1;
   int64_t next_trade_id_ = 1;
   matching::Events events_;  // reused by every command
+  MarketData market_;
 };
 
 }  // namespace kg::trading

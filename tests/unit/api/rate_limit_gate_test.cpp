@@ -44,6 +44,8 @@ class RateLimitGateTest : public ::testing::Test {
     router.add({"POST", "/console/v1/login", Security::kNone, 1, true, ok});
     router.add({"GET", "/healthz", Security::kNone, 0, false, ok});
     router.add(Route{"POST", "/api/v3/order", Security::kTrade, 1, true, ok, keys::Permission::kTrade}.orders());
+    router.add(Route{"GET", "/api/v3/depth", Security::kNone, 5, true, ok}.weighed(
+        [](std::string_view query) { return query.find("limit=500") != std::string_view::npos ? 25 : 5; }));
     exchange.rate_limits = {{"REQUEST_WEIGHT", "MINUTE", 1, 50},
                             {"ORDERS", "SECOND", 10, 2},
                             {"ORDERS", "DAY", 1, 100},
@@ -83,8 +85,15 @@ TEST_F(RateLimitGateTest, WhatCounts) {
   EXPECT_FALSE(counts("GET", "/console/v1/me"));
   EXPECT_FALSE(counts("POST", "/console/v1/login"));  // locked per email instead
   EXPECT_FALSE(counts("GET", "/healthz"));
-  EXPECT_EQ(RateLimitGate::weight(router.match("GET", "/api/v3/exchangeInfo")), 20);
-  EXPECT_EQ(RateLimitGate::weight(router.match("GET", "/nope")), 1);
+  EXPECT_EQ(RateLimitGate::weight(get("/api/v3/exchangeInfo"), router.match("GET", "/api/v3/exchangeInfo")), 20);
+  EXPECT_EQ(RateLimitGate::weight(get("/nope"), router.match("GET", "/nope")), 1);
+  // A weighed route: the weight follows the parameters.
+  Request depth = get("/api/v3/depth");
+  EXPECT_EQ(RateLimitGate::weight(depth, router.match("GET", "/api/v3/depth")), 5);
+  depth.query = "symbol=BTCUSDT&limit=500";
+  EXPECT_EQ(RateLimitGate::weight(depth, router.match("GET", "/api/v3/depth")), 25);
+  RateLimitGate gate(exchange, clock, no_proxies);
+  EXPECT_EQ(header(serve(gate, depth), "X-MBX-USED-WEIGHT-1M"), "25");
 }
 
 TEST_F(RateLimitGateTest, CountedAnswersCarryTheUsedWeightAndOthersNothing) {
