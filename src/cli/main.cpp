@@ -47,7 +47,9 @@ int main(int argc, char** argv) {
   serve->add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks a free port)");
   serve->add_option("--data-dir", data_dir_serve, "Data directory (SQLite file, master key, admin socket)");
   serve->add_option("--db", db, "Database URL: postgresql://... (default: SQLite in the data dir)");
-  serve->add_flag("--demo", serve_opts.demo, "Create demo markets and a demo user");
+  serve->add_flag("--demo", serve_opts.demo, "Create demo markets, a demo user and a market maker");
+  bool no_market_maker = false;
+  serve->add_flag("--no-market-maker", no_market_maker, "With --demo: no market maker (books only you fill)");
 
   // admin
   std::string data_dir = "./data";
@@ -128,6 +130,7 @@ int main(int argc, char** argv) {
     if (!listen.empty()) serve_opts.flags["listen"] = listen;
     if (!data_dir_serve.empty()) serve_opts.flags["data_dir"] = data_dir_serve;
     if (!db.empty()) serve_opts.flags["db"] = db;
+    serve_opts.market_maker = !no_market_maker;
     return kg::server::serve(serve_opts);
   }
   if (create->parsed()) {

@@ -26,6 +26,7 @@
 #include "net/server.hpp"
 #include "server/config.hpp"
 #include "server/demo.hpp"
+#include "server/market_maker.hpp"
 #include "server/master_key.hpp"
 #include "store/store.hpp"
 
@@ -111,6 +112,14 @@ int run(const ServeOptions& options) {
   convert.load();
   trading::Trading trading(engine, store, config.exchange, trading::TradingConfig{}, clock);
   trading.load();
+  // Convert prices from the order book when it is deep enough for the amount.
+  convert.set_book_source([&trading](const std::string& symbol, bool asks) {
+    std::vector<wallet::BookLevel> out;
+    auto depth = trading.depth(symbol, 500);
+    if (!depth) return out;
+    for (const auto& l : asks ? depth->asks : depth->bids) out.push_back({l.price, l.quantity});
+    return out;
+  });
   accounts::AddressBook address_book(store, clock, config.wallet.address_cooloff_s, config.wallet.max_book_addresses);
   engine.start();
   if (auto wrong = trading.check_holds()) spdlog::critical("event=holds_mismatch detail=\"{}\"", *wrong);
@@ -137,8 +146,16 @@ int run(const ServeOptions& options) {
 
   if (config.demo) std::cout << fund_demo_desk(convert);
   if (config.demo) std::cout << ensure_demo_user(accounts, wallet, url);
+  std::unique_ptr<MarketMaker> market_maker;
+  if (config.demo && options.market_maker) {
+    market_maker = std::make_unique<MarketMaker>(trading, config.exchange, config.convert.reference_prices);
+    std::cout << market_maker->prepare(accounts, wallet);
+    market_maker->refresh();  // the books have quotes before the first client arrives
+    market_maker->start();
+  }
   std::cout << "keygate listening on " << url << std::endl;
   server.run();
+  if (market_maker) market_maker->stop();
   chain.stop();
   engine.stop();  // after the network: every accepted command is answered first
   return 0;

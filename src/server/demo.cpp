@@ -97,6 +97,16 @@ std::string fund_demo_desk(wallet::Convert& convert) {
   return fmt::format("convert desk funded with {} (USDT -> XRP and back at reference prices)\n", funded);
 }
 
+Status deposit_once(wallet::Wallet& wallet, int64_t user_id, const std::string& asset, int64_t amount,
+                    const std::string& txid) {
+  auto address = wallet.deposit_address(user_id, asset, "");
+  if (!address) return address.error();
+  auto credited =
+      wallet.record_deposit({asset, address->network, address->address, address->tag, amount, txid});
+  if (!credited) return credited.error();
+  return ok_status();
+}
+
 std::string ensure_demo_user(accounts::Accounts& accounts, wallet::Wallet& wallet, const std::string& base_url) {
   constexpr const char* kEmail = "demo@keygate.local";
   if (accounts.find_by_email(kEmail)) {
@@ -106,11 +116,9 @@ std::string ensure_demo_user(accounts::Accounts& accounts, wallet::Wallet& walle
   auto user = accounts.signup(kEmail, password);
   if (!user) return fmt::format("could not create the demo user: {}\n", user.error().msg);
   // A welcome deposit, credited once whatever happens (the txid is fixed).
-  auto address = wallet.deposit_address(user->id, "USDT", "");
-  if (!address) return fmt::format("could not make the demo deposit address: {}\n", address.error().msg);
-  auto credited = wallet.record_deposit(
-      {"USDT", address->network, address->address, address->tag, units("10000"), "demo-welcome-usdt"});
-  if (!credited) return fmt::format("could not credit the demo deposit: {}\n", credited.error().msg);
+  if (auto credited = deposit_once(wallet, user->id, "USDT", units("10000"), "demo-welcome-usdt"); !credited) {
+    return fmt::format("could not credit the demo deposit: {}\n", credited.error().msg);
+  }
   return fmt::format(
       "demo user: {}  password: {}  (shown once; 2FA not yet enabled; 10,000 USDT deposited)\n"
       "next: log in with\n"

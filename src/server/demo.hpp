@@ -12,6 +12,11 @@ namespace kg::server {
 // BTC, ETH, XRP, USDT and the BTCUSDT, ETHUSDT, XRPUSDT markets with realistic filters.
 void add_demo_markets(ExchangeSpec& exchange);
 
+// Pays `amount` of `asset` into the user's deposit address on the simulated chain as transaction
+// `txid`: credited once, however often it is called.
+Status deposit_once(wallet::Wallet& wallet, int64_t user_id, const std::string& asset, int64_t amount,
+                    const std::string& txid);
+
 // Creates demo@keygate.local on first start, with 10,000 USDT deposited (once), and returns what
 // to tell the person at the terminal.
 std::string ensure_demo_user(accounts::Accounts& accounts, wallet::Wallet& wallet, const std::string& base_url);

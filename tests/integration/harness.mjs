@@ -98,6 +98,7 @@ export function writeRateLimits(limits) {
 //             temporary --config file); default GENEROUS_RATE_LIMITS, since the suites send far more
 //             than Binance's 6000 weight a minute from 127.0.0.1; null: the server's own defaults.
 //             Not used when extraArgs has its own --config.
+//   marketMaker with --demo, keep the demo market maker (by default suites run without it)
 //   timeoutMs how long to wait for the listening line
 // Resolves to {url, port, dataDir, dbUrl, proc, stdoutLines, stderr(), exited, stop(opts)}.
 // Rejects (after killing the process) when the server exits or does not listen in time.
@@ -120,6 +121,11 @@ export async function startServer(opts = {}) {
     ? null : writeRateLimits(opts.rateLimits ?? GENEROUS_RATE_LIMITS);
   if (limitsFile) args.push('--config', limitsFile);
   args.push(...extraArgs);
+  // The demo market maker quotes on every demo market; suites that fill books themselves do
+  // without it unless they ask for it (marketMaker: true).
+  if (extraArgs.includes('--demo') && !opts.marketMaker && !extraArgs.includes('--no-market-maker')) {
+    args.push('--no-market-maker');
+  }
 
   const proc = spawn(BIN, args, {
     cwd: REPO,
