@@ -1,7 +1,7 @@
 // keygate's web console: sign-up, login (with 2FA), two-factor setup, API keys (the creation
 // wizard, the secret shown once, activate/deactivate, rotate, delete, delete all, access logs,
 // per-key withdrawal limits), and the wallet (balances, deposit addresses and history, withdrawals,
-// the withdrawal address book and its address-management switch).
+// internal transfers, the withdrawal address book and its address-management switch).
 // Plain ES module, no build step. The session lives in an HttpOnly cookie; every state-changing
 // call carries the kg_csrf cookie's value as X-CSRF-Token. Nothing is written to localStorage or
 // sessionStorage, and secrets exist only in the DOM of the screen that shows them.
@@ -193,6 +193,7 @@ async function render() {
     else if (page === 'wallet' && !parts[1]) await balancesPage(view);
     else if (page === 'wallet' && parts[1] === 'deposit') await depositPage(view, parts[2], parts[3]);
     else if (page === 'wallet' && parts[1] === 'withdrawals') await withdrawalsPage(view);
+    else if (page === 'wallet' && parts[1] === 'transfers') await transfersPage(view);
     else if (page === 'wallet' && parts[1] === 'addresses') await addressBookPage(view);
     else if (page === 'keys') await keysPage(view);
     else view.append(h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/keys' }, 'Back to API keys')));
@@ -986,12 +987,13 @@ function refreshWhile(el, want, fn, ms = 2500) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Wallet: balances, deposit addresses and history, withdrawals, the withdrawal address book.
+// Wallet: balances, deposit addresses and history, withdrawals, transfers, the withdrawal address book.
 
 const WALLET_TABS = [
   ['balances', '#/wallet', 'Balances'],
   ['deposit', '#/wallet/deposit', 'Deposit'],
   ['withdrawals', '#/wallet/withdrawals', 'Withdrawals'],
+  ['transfers', '#/wallet/transfers', 'Transfers'],
   ['addresses', '#/wallet/addresses', 'Address book'],
 ];
 
@@ -1255,6 +1257,62 @@ function withdrawalTable(list) {
         cell('Status', h('span', { class: `badge ${kind}`, title: what }, word),
           w.info ? h('div', { class: 'small muted wd-info' }, w.info) : null),
         cell('Transaction', w.txId ? h('code', { class: 'small txid' }, w.txId) : h('span', { class: 'muted' }, '—')));
+    }))));
+}
+
+// Internal transfers, sent and received. They are made by API keys (POST /sapi/v1/transfer/internal);
+// the other party is shown by user ID, which is all the server tells.
+
+const TRANSFER_DIRECTION = { IN: ['Received', 'ok', 'From'], OUT: ['Sent', 'info', 'To'] };
+
+async function transfersPage(view) {
+  const data = await api('GET', '/console/v1/transfers');
+  updateNav('wallet');
+  const refresh = h('button', { type: 'button', id: 'transfers-refresh' }, 'Refresh');
+  walletHead(view, 'transfers', 'Transfers', refresh);
+  view.append(h('p', { class: 'lead' },
+    'Internal transfers move free balance between accounts of this exchange at once, with no fee. ',
+    'They are made by your API keys with the Internal transfers permission.'));
+  if (me && me.uid !== undefined) {
+    view.append(h('p', { class: 'muted small', id: 'my-uid' },
+      'Others can send to you by your email or by your user ID: ', h('code', {}, String(me.uid))));
+  }
+  const err = errorBox();
+  const body = h('div');
+  view.append(err, body);
+  const fill = (list) => body.replaceChildren(transferTable(list));
+  refresh.addEventListener('click', async () => {
+    clearError(err);
+    busy(refresh, true);
+    try {
+      fill((await api('GET', '/console/v1/transfers')).transfers);
+    } catch (e) {
+      showError(err, e);
+    } finally {
+      busy(refresh, false);
+    }
+  });
+  fill(data.transfers);
+}
+
+function transferTable(list) {
+  if (list.length === 0) {
+    return h('div', { class: 'card empty', id: 'no-transfers' }, h('p', {}, 'No transfers yet.'));
+  }
+  return h('div', { class: 'table-wrap' }, h('table', { id: 'transfers-table' },
+    h('caption', { class: 'sr-only' }, 'Your internal transfers'),
+    h('thead', {}, h('tr', {}, [['Time'], ['Direction'], ['Coin'], ['Amount', 'num'], ['Other party'], ['Transfer ID']]
+      .map(([t, c]) => h('th', { scope: 'col', class: c }, t)))),
+    h('tbody', {}, list.map((t) => {
+      const [word, kind, prep] = TRANSFER_DIRECTION[t.direction] || [t.direction, 'off', ''];
+      return h('tr', { 'data-id': String(t.tranId), 'data-direction': t.direction },
+        cell('Time', timeEl(t.time)),
+        cell('Direction', h('span', { class: `badge ${kind}` }, word)),
+        cell('Coin', h('strong', {}, t.asset)),
+        numCell('Amount', amountEl(t.amount, t.asset)),
+        cell('Other party', `${prep} user `, h('code', { class: 'counterparty' }, String(t.counterpartyUid))),
+        cell('Transfer ID', h('code', { class: 'small txid' }, String(t.tranId)),
+          t.clientTranId ? h('div', { class: 'small muted txid', title: 'clientTranId' }, t.clientTranId) : null));
     }))));
 }
 

@@ -1,5 +1,6 @@
 // The console's money pages: the withdrawal address book and its switch, each key's withdrawal
-// addresses and daily caps, and read-only views (balances, deposit addresses, histories, networks).
+// addresses and daily caps, and read-only views (balances, deposit addresses, networks, and the
+// histories of deposits, withdrawals and internal transfers).
 // What adds power needs a fresh 2FA code: adding an address, turning address management off,
 // widening a key's withdrawal rules. What removes power never does.
 
@@ -226,6 +227,24 @@ void add_console_wallet_routes(Router& router, const Services& s) {
                                               {"updateTime", w.updated_at}});
                 }
                 return json_response(json::object{{"withdrawals", std::move(list)}});
+              }});
+  // Internal transfers the user sent or received, newest first: the same rows as
+  // GET /sapi/v1/transfer/internal/history. The other party is shown by uid only: an email here
+  // would let anyone learn the email behind any uid by sending it the smallest amount.
+  router.add({"GET", "/console/v1/transfers", Security::kConsole, 1, true, [&s](Context& ctx) {
+                const int64_t me = ctx.user->id;
+                json::array list;
+                for (const auto& t : s.wallet.transfers_of(me, 100)) {
+                  const bool out = t.request.from_user == me;
+                  list.push_back(json::object{{"tranId", t.tran_id},
+                                              {"clientTranId", t.request.client_tran_id},
+                                              {"direction", out ? "OUT" : "IN"},
+                                              {"counterpartyUid", out ? t.request.to_user : t.request.from_user},
+                                              {"asset", t.request.asset},
+                                              {"amount", amount_text(t.request.amount)},
+                                              {"time", t.at_ms}});
+                }
+                return json_response(json::object{{"transfers", std::move(list)}});
               }});
 }
 

@@ -3,7 +3,8 @@
 // the operator's deposit through pending n/m confirmations to credited, the withdrawal address
 // book (add with a 2FA code, cooling-off shown, delete after a confirmation), the address-management
 // switch (off asks for a code, on does not), withdrawals by a WITHDRAW key in the history, in words,
-// and that key's withdrawal limits (narrowing needs no code, widening asks for one).
+// and that key's withdrawal limits (narrowing needs no code, widening asks for one); internal
+// transfers by a TRANSFER key in the sender's and the recipient's Transfers lists.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -35,6 +36,15 @@ describe('web console: wallet', { concurrency: true }, () => {
         const s = await startServer({ backend, extraArgs: ['--demo'], env: WALLET_ENV });
         try {
           await walletFlow(browser, s, { screenshots: backend === 'sqlite' });
+        } finally {
+          await s.stop();
+        }
+      });
+    test(`[${backend}] transfers: a TRANSFER key's transfers in the sender's and the recipient's lists`,
+      { skip }, async () => {
+        const s = await startServer({ backend, extraArgs: ['--demo'], env: WALLET_ENV });
+        try {
+          await transfersFlow(browser, s, { screenshots: backend === 'sqlite' });
         } finally {
           await s.stop();
         }
@@ -241,4 +251,98 @@ async function walletFlow(browser, s, { screenshots }) {
     'nothing in localStorage or sessionStorage');
   assertClean(problems, 'on the wallet pages');
   await context.close();
+}
+
+async function transfersFlow(browser, s, { screenshots }) {
+  // The recipient: signed up, no 2FA needed to see the wallet; nothing received yet. Reaches the
+  // Transfers tab with the keyboard and reads its own user ID there.
+  const to = await openPage(browser);
+  const toEmail = uniqueEmail('payee');
+  await signUp(to.page, s.url, toEmail);
+  await to.page.click('#nav a[data-route=wallet]');
+  await to.page.locator('#no-balances').waitFor();
+  await to.page.focus('.tabs a[data-tab=transfers]');
+  await to.page.keyboard.press('Enter');
+  await to.page.waitForURL(/#\/wallet\/transfers$/);
+  await to.page.locator('#no-transfers').waitFor();
+  assert.equal(await to.page.locator('.tabs a[data-tab=transfers]').getAttribute('aria-current'), 'page');
+  const toUid = (await to.page.locator('#my-uid code').textContent()).trim();
+  assert.match(toUid, /^[0-9]+$/);
+
+  // The sender: 2FA (code 1), 100 USDT from the chain, and a key with TRANSFER (code 2).
+  const from = await openPage(browser);
+  const fromEmail = uniqueEmail('payer');
+  await signUp(from.page, s.url, fromEmail);
+  const user = await enable2fa(from.page);
+  const dep = await admin(s.dataDir, ['deposit', '--email', fromEmail, '--asset', 'USDT', '--amount', '100']);
+  assert.equal(dep.code, 0, dep.stderr + dep.stdout);
+  await from.page.goto(`${s.url}/#/keys/new`);
+  await from.page.getByLabel('Name of the key').fill('rent payer');
+  await from.page.click('#wizard-next');
+  await from.page.check('#perm-TRANSFER');
+  await from.page.click('#wizard-next');
+  await from.page.click('#wizard-next');
+  await from.page.fill('#ip-allowlist', '127.0.0.1');
+  for (let i = 0; i < 3; i++) await from.page.click('#wizard-next');
+  await from.page.fill('#key-wizard input[name=totp]', await user.code());
+  await from.page.click('#wizard-next');
+  await from.page.locator('#secret-once').waitFor();
+  const key = {
+    apiKey: (await from.page.locator('#api-key').textContent()).trim(),
+    type: 'HMAC_SHA256',
+    secretKey: (await from.page.locator('#secret-key').textContent()).trim(),
+  };
+  const credited = async () => (await signedRequest(s.url, 'GET', '/api/v3/account', key)).body?.balances
+    ?.some((b) => b.asset === 'USDT' && b.free === '100.00000000');
+  for (let i = 0; i < 100 && !(await credited()); i++) await sleep(200);
+  assert.ok(await credited(), 'the USDT deposit is credited');
+
+  // Two transfers by the key: by email with a clientTranId, then by the user ID the recipient's page shows.
+  const send = (params) => signedRequest(s.url, 'POST', '/sapi/v1/transfer/internal', key, { body: params });
+  const t1 = await send({ toEmail, asset: 'USDT', amount: '30', clientTranId: 'rent-march' });
+  assert.equal(t1.status, 200, t1.text);
+  const t2 = await send({ toUid, asset: 'USDT', amount: '0.5' });
+  assert.equal(t2.status, 200, t2.text);
+
+  // The sender sees both, newest first, as sent to the recipient.
+  await from.page.goto(`${s.url}/#/wallet/transfers`);
+  const sent = from.page.locator('#transfers-table tbody tr');
+  await sent.first().waitFor();
+  const fromUid = (await from.page.locator('#my-uid code').textContent()).trim();
+  assert.deepEqual(await sent.evaluateAll((rows) => rows.map((r) => [r.dataset.id, r.dataset.direction])),
+    [[String(t2.body.tranId), 'OUT'], [String(t1.body.tranId), 'OUT']]);
+  const sent1 = from.page.locator(`#transfers-table tr[data-id="${t1.body.tranId}"]`);
+  assert.match(await sent1.textContent(), new RegExp(`Sent[\\s\\S]*USDT[\\s\\S]*30[\\s\\S]*To user ${toUid}[\\s\\S]*rent-march`));
+  assert.equal(await sent1.locator('.amount').getAttribute('title'), '30.00000000 USDT');
+  assert.equal(await sent1.locator('.counterparty').textContent(), toUid);
+  assert.match(await from.page.locator(`#transfers-table tr[data-id="${t2.body.tranId}"]`).textContent(),
+    new RegExp(`Sent[\\s\\S]*0\\.5[\\s\\S]*To user ${toUid}`));
+  if (screenshots) await shot(from.page, 'transfers', { fullPage: true });
+  await from.page.setViewportSize(PHONE);
+  assert.ok(await from.page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth),
+    'the transfers page fits 375 px');
+  await from.page.setViewportSize(DESKTOP);
+  await from.page.click('.tabs a[data-tab=balances]');
+  await from.page.locator('#balances-table tr[data-asset=USDT] td', { hasText: '69.5' }).first().waitFor();
+
+  // The recipient, after Refresh: both, received from the sender.
+  await to.page.click('#transfers-refresh');
+  const got = to.page.locator('#transfers-table tbody tr');
+  await got.first().waitFor();
+  assert.deepEqual(await got.evaluateAll((rows) => rows.map((r) => [r.dataset.id, r.dataset.direction])),
+    [[String(t2.body.tranId), 'IN'], [String(t1.body.tranId), 'IN']]);
+  const got1 = to.page.locator(`#transfers-table tr[data-id="${t1.body.tranId}"]`);
+  assert.equal(await got1.locator('.counterparty').textContent(), fromUid);
+  assert.notEqual(fromUid, toUid);
+  assert.match(await got1.textContent(),
+    new RegExp(`Received[\\s\\S]*USDT[\\s\\S]*30[\\s\\S]*From user ${fromUid}[\\s\\S]*rent-march`));
+  assert.match(await to.page.locator(`#transfers-table tr[data-id="${t2.body.tranId}"]`).textContent(),
+    new RegExp(`Received[\\s\\S]*0\\.5[\\s\\S]*From user ${fromUid}`));
+  await to.page.click('.tabs a[data-tab=balances]');
+  await to.page.locator('#balances-table tr[data-asset=USDT] td', { hasText: '30.5' }).first().waitFor();
+
+  assertClean(from.problems, 'on the sender\'s transfers page');
+  assertClean(to.problems, 'on the recipient\'s transfers page');
+  await from.context.close();
+  await to.context.close();
 }
