@@ -19,6 +19,7 @@ Api::Api(Services services)
   add_convert_routes(router_, services_);
   add_order_routes(router_, services_);
   add_market_routes(router_, services_);
+  add_user_stream_routes(router_, services_);
   add_capital_routes(router_, services_);
   add_console_wallet_routes(router_, services_);
   add_web_routes(router_);
@@ -98,7 +99,9 @@ Response Api::run_signed(const Route& route, Context& ctx) {
   if (!params) return error_response(params.error());
   const std::string ip = client_ip(ctx.request, services_.trusted_proxies);
   auth::SignedRequest signed_request{ctx.request.header("x-mbx-apikey"), ctx.request.query, ctx.request.body,
-                                     *params, ip, ctx.request.method, ctx.request.path};
+                                     *params, ip, ctx.request.method, ctx.request.path,
+                                     ctx.request.ws_payload, ctx.request.ws_payload_encoded,
+                                     ctx.request.ws_session_key};
   auto passed = services_.gatekeeper.check(signed_request, auth_security(route.security), route.permission);
   if (!passed) return error_response(passed.error());
   ctx.key = passed->key;

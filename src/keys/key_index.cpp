@@ -42,6 +42,11 @@ bool KeyIndex::user_blocked(int64_t user_id) const {
   return blocked_users_.count(user_id) != 0;
 }
 
+bool KeyIndex::usable(std::string_view api_key, int64_t now_ms) const {
+  auto entry = find(api_key);
+  return entry && entry->key.active && !entry->key.expired(now_ms) && !user_blocked(entry->key.user_id);
+}
+
 size_t KeyIndex::size() const {
   std::shared_lock lock(mu_);
   return by_key_.size();

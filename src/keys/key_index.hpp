@@ -27,6 +27,9 @@ class KeyIndex {
   // Accounts whose API access an operator turned off: their keys are refused while it is off.
   void set_user_blocked(int64_t user_id, bool blocked);
   bool user_blocked(int64_t user_id) const;
+  // Whether the key would pass the gatekeeper's key checks now (known, active, not expired, its
+  // owner's API access on), IP and signature aside: how long-lived streams learn a key went bad.
+  bool usable(std::string_view api_key, int64_t now_ms) const;
 
  private:
   // API keys are 60 random characters after their prefix, so 8 of them hash as well as all 64.

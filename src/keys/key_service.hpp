@@ -85,6 +85,7 @@ class KeyService {
 
   // Operators. A user whose API access is off has every key refused until it is back on.
   void set_user_blocked(int64_t user_id, bool blocked) { index_.set_user_blocked(user_id, blocked); }
+  const KeyIndex& index() const { return index_; }
   Status admin_disable(const std::string& api_key);
   Status admin_delete(const std::string& api_key);
 

@@ -231,6 +231,13 @@ std::vector<Level> OrderBook::depth(Side side, size_t max_levels) const {
   return out;
 }
 
+Level OrderBook::level_at(Side side, int64_t price) const {
+  const Levels& levels = side == Side::kBuy ? bids_ : asks_;
+  auto it = levels.find(price);
+  if (it == levels.end()) return Level{price, 0, 0};
+  return Level{price, it->second.quantity, it->second.orders};
+}
+
 std::optional<OpenOrder> OrderBook::find(int64_t id) const {
   const int32_t slot = index_.find(id);
   if (slot < 0) return std::nullopt;

@@ -52,6 +52,8 @@ class OrderBook {
   std::optional<int64_t> best_ask() const;
   // Up to max_levels aggregated levels of one side, best first.
   std::vector<Level> depth(Side side, size_t max_levels) const;
+  // The level at one price (quantity 0, no orders, when nothing rests there): depth diffs.
+  Level level_at(Side side, int64_t price) const;
   std::optional<OpenOrder> find(int64_t id) const;
   size_t size() const { return index_.size(); }
   int64_t step() const { return step_; }

@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 
 #include "api/json_body.hpp"
 #include "net/session.hpp"
+#include "net/ws_session.hpp"
 
 namespace kg::net {
 
@@ -150,6 +152,15 @@ awaitable<void> serve(std::shared_ptr<Conn> conn, SessionEnv& env) {
 
     const auto& req = parser.get();
     api::Request request = to_api_request(req, remote_ip);
+    if (beast::websocket::is_upgrade(req)) {
+      auto session = env.api.open_ws(request);
+      if (!session) {
+        co_await write_error_and_close(c, api::error_response(session.error()));
+        break;
+      }
+      co_await serve_websocket(std::move(c.stream), parser.release(), std::move(*session), env);
+      co_return;  // the connection went with the WebSocket
+    }
     api::Response response;
     auto match = env.api.route(request);
     if (api::Api::blocking(match)) {

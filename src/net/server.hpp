@@ -21,6 +21,12 @@ struct HttpLimits {
   std::chrono::milliseconds body_timeout{30'000};
   int max_requests_per_connection = 100'000;
   int max_pipelined = 16;  // requests already buffered behind the one being answered
+  // WebSocket connections (streams, the WebSocket API).
+  std::chrono::milliseconds ws_idle_timeout{60'000};  // a ping at half of it; closed without an answer
+  std::chrono::seconds ws_max_lifetime{24 * 3600};     // Binance's 24 hours
+  size_t ws_max_queue_bytes = 4 * 1024 * 1024;         // frames waiting for a slow client; more closes it
+  int ws_send_buffer_bytes = 256 * 1024;               // the kernel's share (SO_SNDBUF), fixed so it cannot grow to MiBs
+  size_t ws_max_message_bytes = 64 * 1024;             // what a client may send in one message
 };
 
 struct NetConfig {

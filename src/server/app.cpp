@@ -18,6 +18,8 @@
 #include "wallet/convert.hpp"
 #include "wallet/wallet.hpp"
 #include "trading/trading.hpp"
+#include "streams/hub.hpp"
+#include "streams/listen_keys.hpp"
 #include "accounts/address_book.hpp"
 #include "keys/access_log.hpp"
 #include "keys/key_index.hpp"
@@ -121,7 +123,25 @@ int run(const ServeOptions& options) {
     return out;
   });
   accounts::AddressBook address_book(store, clock, config.wallet.address_cooloff_s, config.wallet.max_book_addresses);
-  engine.start();
+  // Streams: what the engine commits, to WebSocket subscribers (the hub's own thread formats and sends).
+  streams::Hub hub(config.exchange, trading.market(), clock,
+                   [&trading, &clock](const Market& m, const trading::Interval& interval) -> std::optional<trading::Kline> {
+                     trading::KlineQuery q;
+                     q.symbol = m.symbol;
+                     q.interval = interval;
+                     q.limit = 1;
+                     q.now_ms = clock.now_ms();
+                     auto k = trading.klines(q);
+                     if (k.empty()) return std::nullopt;
+                     return k.back();
+                   });
+  streams::ListenKeys listen_keys(clock);
+  hub.every_second([&listen_keys, &key_index](int64_t now_ms) {
+    listen_keys.sweep(now_ms, [&](const std::string& api_key) { return key_index.usable(api_key, now_ms); });
+  });
+  trading.set_listener(&hub);
+  engine.set_commit_listener([&hub](const engine::Batch& batch) { hub.on_commit(batch); });
+  engine.start();  // what it commits before the hub starts waits in the hub's queue
   if (auto wrong = trading.check_holds()) spdlog::critical("event=holds_mismatch detail=\"{}\"", *wrong);
   wallet::ChainTicker chain(wallet, std::chrono::milliseconds(config.wallet.chain_tick_ms));
   chain.start();
@@ -129,8 +149,10 @@ int run(const ServeOptions& options) {
   api::Metrics metrics;
   std::atomic<bool> ready{false};
   api::Services services{accounts, key_service, access_log, gatekeeper, trusted_proxies, wallet, address_book,
-                         convert, clock, config.exchange, metrics, ready, trading};
+                         convert, clock, config.exchange, metrics, ready, trading, hub, listen_keys};
   api::Api api(services);
+  hub.every_second([&api](int64_t now_ms) { api.sweep_ws_sessions(now_ms); });
+  hub.start();
   api::AdminCommands admin(services);
 
   auto [host, port] = split_listen(config.listen);
@@ -158,6 +180,7 @@ int run(const ServeOptions& options) {
   if (market_maker) market_maker->stop();
   chain.stop();
   engine.stop();  // after the network: every accepted command is answered first
+  hub.stop();
   return 0;
 }
 

@@ -73,6 +73,13 @@ const std::vector<Setting>& settings() {
       millis("http.body_timeout_ms", [](Config& c) -> std::chrono::milliseconds& { return c.http.body_timeout; }),
       number<int>("http.max_requests_per_connection", [](Config& c) -> int& { return c.http.max_requests_per_connection; }, 1, 100'000'000),
       number<int>("http.max_pipelined", [](Config& c) -> int& { return c.http.max_pipelined; }, 0, 1024),
+      millis("http.ws_idle_timeout_ms", [](Config& c) -> std::chrono::milliseconds& { return c.http.ws_idle_timeout; }),
+      Setting{"http.ws_max_lifetime_seconds",
+              [](Config& c, const std::string& n, const std::string& v) {
+                c.http.ws_max_lifetime = std::chrono::seconds(to_int(n, v, 1, kDay));
+              }},
+      number<size_t>("http.ws_max_queue_bytes", [](Config& c) -> size_t& { return c.http.ws_max_queue_bytes; }, 4096, 1 << 30),
+      number<int>("http.ws_send_buffer_bytes", [](Config& c) -> int& { return c.http.ws_send_buffer_bytes; }, 4096, 64 << 20),
       number<int>("http.io_threads", [](Config& c) -> int& { return c.io_threads; }, 1, 256),
       number<int>("http.worker_threads", [](Config& c) -> int& { return c.worker_threads; }, 1, 256),
       number<int64_t>("accounts.session_ttl_seconds", [](Config& c) -> int64_t& { return c.accounts.session_ttl_s; }, 60, 30 * kDay),

@@ -187,6 +187,13 @@ std::optional<Interval> parse_interval(std::string_view name) {
   return std::nullopt;
 }
 
+int64_t kline_open(const Interval& interval, int64_t t) {
+  return Buckets(interval, 0).open_of(t);
+}
+int64_t kline_next(const Interval& interval, int64_t open) {
+  return Buckets(interval, 0).next(open);
+}
+
 std::optional<int64_t> parse_time_zone(std::string_view text) {
   if (text.empty()) return std::nullopt;
   int sign = 1;
@@ -301,6 +308,8 @@ std::vector<Kline> klines(store::Db& db, const KlineQuery& q) {
       k.count += x.count;
       k.taker_buy_volume += x.taker_buy_volume;
       k.taker_buy_quote_volume += x.taker_buy_quote_volume;
+      if (k.first_id < 0) k.first_id = x.first_id;
+      k.last_id = x.last_id;
     }
     last = k.close;
     out.push_back(k);

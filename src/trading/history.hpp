@@ -32,8 +32,13 @@ struct Kline {
   int64_t open = 0, high = 0, low = 0, close = 0;
   int64_t volume = 0, quote_volume = 0, count = 0;
   int64_t taker_buy_volume = 0, taker_buy_quote_volume = 0;
+  int64_t first_id = -1, last_id = -1;  // its first and last trade; -1 without trades
   bool operator==(const Kline&) const = default;
 };
+
+// Where the kline of `interval` that holds time t opens (UTC), and where the next one opens.
+int64_t kline_open(const Interval& interval, int64_t t);
+int64_t kline_next(const Interval& interval, int64_t open);
 
 struct KlineQuery {
   std::string symbol;

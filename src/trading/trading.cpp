@@ -22,7 +22,10 @@ struct Trading::Book {
   const Market* market;
   matching::OrderBook book;
   int64_t last_price = 0;  // the last trade's price: the reference for a MARKET order's NOTIONAL
-  int64_t update_id = 0;   // Binance's lastUpdateId: counts every change of the book
+  // Binance's lastUpdateId: one step per command that changes a level. It starts at the last
+  // journal entry's id, which only grows and grows at least as fast (every change posts an entry),
+  // so it never goes back across a restart.
+  int64_t update_id = 0;
 };
 
 namespace {
@@ -95,6 +98,17 @@ class Fnv1a {
 
 }  // namespace
 
+std::string_view to_string(ExecType type) {
+  switch (type) {
+    case ExecType::kNew: return "NEW";
+    case ExecType::kTrade: return "TRADE";
+    case ExecType::kCanceled: return "CANCELED";
+    case ExecType::kExpired: return "EXPIRED";
+    case ExecType::kTradePrevention: return "TRADE_PREVENTION";
+  }
+  return "NEW";
+}
+
 Trading::Trading(engine::Engine& engine, store::Store& store, const ExchangeSpec& exchange,
                  const TradingConfig& config, const Clock& clock)
     : engine_(engine), store_(store), exchange_(exchange), config_(config), clock_(clock),
@@ -134,11 +148,12 @@ size_t Trading::load() {
     }
     next_order_id_ = db.query_one("SELECT COALESCE(MAX(order_id), 0) FROM orders")->int64(0) + 1;
     next_trade_id_ = db.query_one("SELECT COALESCE(MAX(trade_id), 0) FROM trades")->int64(0) + 1;
+    const int64_t last_entry = db.query_one("SELECT COALESCE(MAX(id), 0) FROM journal_entries")->int64(0);
     for (auto& [symbol, book] : books_) {
       auto last = db.query_one(
           "SELECT price FROM trades WHERE symbol = ? ORDER BY trade_id DESC LIMIT 1", {symbol});
       if (last) book->last_price = last->int64(0);
-      book->update_id = next_order_id_ + next_trade_id_;
+      book->update_id = last_entry;
     }
     market_.load(db, clock_.now_ms());
   });
@@ -304,15 +319,16 @@ Result<Placed> Trading::place_now(engine::Batch& batch, const OrderRequest& r) {
 
   events_.clear();
   b.book.add(book_order(o), events_);
-  ++b.update_id;
 
   Placed out;
-  std::vector<TradeTick> ticks;
+  Changes changes;
   std::map<int64_t, Order> makers;  // each touched maker's final state, to write once
+  std::map<int64_t, size_t> last_fill;  // order id -> its last kTrade update
   bool rested = false;
   for (const matching::Event& e : events_) {
     switch (e.type) {
       case matching::EventType::kAccepted:
+        changes.updates.push_back(OrderUpdate::of(o, ExecType::kNew));
         break;
       case matching::EventType::kTrade: {
         Order& maker = open_.at(e.maker_id);
@@ -356,16 +372,28 @@ Result<Placed> Trading::place_now(engine::Batch& batch, const OrderRequest& r) {
         maker.status = OrderStatus::kPartiallyFilled;  // its kDone follows if this filled it
         makers[maker.order_id] = maker;
         b.last_price = e.price;
+        o.status = OrderStatus::kPartiallyFilled;  // its kRested or kDone says what it ends as
+        const bool maker_buys = !taker_buys;
+        for (const Order* side : {&maker, &o}) {
+          const bool is_maker = side == &maker;
+          const bool buys = is_maker ? maker_buys : taker_buys;
+          last_fill[side->order_id] = changes.updates.size();
+          changes.updates.push_back(OrderUpdate{*side, ExecType::kTrade, e.quantity, e.price, e.quote_quantity,
+                                                buys ? buyer_fee : seller_fee, buys ? m.base : m.quote,
+                                                t.trade_id, is_maker});
+        }
+        changes.touch(maker_buys ? Side::kBuy : Side::kSell, e.price);
         out.fills.push_back(Fill{t.trade_id, e.price, e.quantity, e.quote_quantity,
                                  taker_buys ? buyer_fee : seller_fee,
                                  taker_buys ? m.base : m.quote});
-        ticks.push_back(TradeTick{t.trade_id, t.price, t.qty, t.quote_qty, now, t.buyer_maker});
+        changes.trades.push_back(TradeTick{t.trade_id, t.price, t.qty, t.quote_qty, now, t.buyer_maker});
         batch.also([t](store::Db& db) { insert_trade(db, t); });
         break;
       }
       case matching::EventType::kRested: {
         o.status = e.status;
         rested = true;
+        changes.touch(o.side, o.price);
         // A BUY that took at better prices holds more than its rest can cost: a resting order
         // holds exactly its cost (price x remaining, rounded down like every fill).
         if (o.side == Side::kBuy) {
@@ -380,18 +408,16 @@ Result<Placed> Trading::place_now(engine::Batch& batch, const OrderRequest& r) {
         break;
       }
       case matching::EventType::kDone: {
-        if (e.order_id == o.order_id) {
-          o.status = e.status;
-          o.updated_ms = now;
-          release(batch, o);
-          break;
-        }
-        Order& maker = open_.at(e.order_id);
-        maker.status = e.status;
-        maker.updated_ms = now;
-        release(batch, maker);
-        makers[maker.order_id] = maker;
-        forget_open(maker);
+        const bool taker = e.order_id == o.order_id;
+        Order& done = taker ? o : open_.at(e.order_id);
+        done.status = e.status;
+        done.updated_ms = now;
+        release(batch, done);
+        changes.done(done, last_fill);
+        if (taker) break;
+        makers[done.order_id] = done;
+        changes.touch(done.side, done.price);
+        forget_open(done);
         break;
       }
     }
@@ -406,13 +432,47 @@ Result<Placed> Trading::place_now(engine::Batch& batch, const OrderRequest& r) {
     insert_order(db, o);
     for (const auto& [id, maker] : makers) update_order(db, maker);
   });
-  publish(batch, b, std::move(ticks));
+  // The taker's final state in its last update (its fills were reported as they happened).
+  if (!changes.updates.empty() && changes.updates.back().order.order_id == o.order_id) {
+    changes.updates.back().order = o;
+  }
+  publish(batch, b, std::move(changes));
   return out;
 }
 
-void Trading::publish(engine::Batch& batch, const Book& b, std::vector<TradeTick> trades) {
-  batch.on_commit([this, symbol = &b.market->symbol, trades = std::move(trades), top = top_of(b.book)] {
-    market_.record(*symbol, trades, top);
+void Trading::Changes::touch(Side side, int64_t price) {
+  (side == Side::kBuy ? bid_prices : ask_prices).insert(price);
+}
+
+// An order that is done: FILLED says so in its last fill's update; anything else is an update of
+// its own (CANCELED, EXPIRED, or EXPIRED_IN_MATCH by self-trade prevention).
+void Trading::Changes::done(const Order& order, const std::map<int64_t, size_t>& last_fill) {
+  auto fill = last_fill.find(order.order_id);
+  if (order.status == OrderStatus::kFilled && fill != last_fill.end()) {
+    updates[fill->second].order = order;
+    return;
+  }
+  const ExecType exec = order.status == OrderStatus::kCanceled         ? ExecType::kCanceled
+                        : order.status == OrderStatus::kExpiredInMatch ? ExecType::kTradePrevention
+                                                                       : ExecType::kExpired;
+  updates.push_back(OrderUpdate::of(order, exec));
+}
+
+void Trading::publish(engine::Batch& batch, Book& b, Changes changes) {
+  MarketEvents events;
+  events.market = b.market;
+  events.time_ms = batch.now_ms();
+  for (int64_t price : changes.bid_prices) events.bids.push_back(b.book.level_at(Side::kBuy, price));
+  for (int64_t price : changes.ask_prices) events.asks.push_back(b.book.level_at(Side::kSell, price));
+  events.first_update_id = b.update_id + 1;
+  if (!events.bids.empty() || !events.asks.empty()) ++b.update_id;
+  events.update_id = b.update_id;
+  events.top = top_of(b.book);
+  events.trades = std::move(changes.trades);
+  events.updates = std::move(changes.updates);
+  batch.on_commit([this, events = std::move(events)]() mutable {
+    market_.record(events.market->symbol, events.trades, events.top);
+    if (listener_) listener_->on_market(std::move(events));
   });
 }
 
@@ -421,14 +481,16 @@ Result<Order> Trading::cancel_now(engine::Batch& batch, Order& o) {
   events_.clear();
   if (!b.book.cancel(o.order_id, events_))
     throw std::logic_error("trading: an open order is not on its book");
-  ++b.update_id;
   o.status = OrderStatus::kCanceled;
   o.updated_ms = batch.now_ms();
   release(batch, o);
   Order done = o;
   forget_open(o);
   batch.also([done](store::Db& db) { update_order(db, done); });
-  publish(batch, b, {});
+  Changes changes;
+  changes.touch(done.side, done.price);
+  changes.updates.push_back(OrderUpdate::of(done, ExecType::kCanceled));
+  publish(batch, b, std::move(changes));
   return done;
 }
 

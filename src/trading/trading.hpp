@@ -18,6 +18,7 @@
 #include "engine/engine.hpp"
 #include "matching/order_book.hpp"
 #include "store/store.hpp"
+#include "trading/events.hpp"
 #include "trading/history.hpp"
 #include "trading/market_data.hpp"
 #include "trading/types.hpp"
@@ -71,6 +72,9 @@ class Trading {
 
   // Public market data: last trades, top of book and the rolling day, as committed.
   const MarketData& market() const { return market_; }
+  // Who hears every command's events (events.hpp) after its commit: the streams. Call before the
+  // engine starts.
+  void set_listener(MarketListener* listener) { listener_ = listener; }
   // Public history from the store (history.hpp); the symbol must be a configured market.
   std::vector<Kline> klines(const KlineQuery& query);
   std::vector<AggTrade> agg_trades(const AggQuery& query);
@@ -94,8 +98,17 @@ class Trading {
   void forget_open(const Order& order);
   Book& book_of(const std::string& symbol);
   const std::string& hold_asset(const Order& order) const;
-  // Hands the command's trades and the book's new top to market data once the batch is durable.
-  void publish(engine::Batch& batch, const Book& book, std::vector<TradeTick> trades);
+  // What a command changed, gathered while it runs.
+  struct Changes {
+    std::vector<TradeTick> trades;
+    std::vector<OrderUpdate> updates;
+    std::set<int64_t> bid_prices, ask_prices;  // levels touched
+    void touch(Side side, int64_t price);
+    void done(const Order& order, const std::map<int64_t, size_t>& last_fill);
+  };
+  // Hands the command's events to market data and the listener once the batch is durable; moves
+  // the book's update id when a level changed.
+  void publish(engine::Batch& batch, Book& book, Changes changes);
 
   engine::Engine& engine_;
   store::Store& store_;
@@ -113,6 +126,7 @@ class Trading {
   int64_t next_trade_id_ = 1;
   matching::Events events_;  // reused by every command
   MarketData market_;
+  MarketListener* listener_ = nullptr;
 };
 
 }  // namespace kg::trading

@@ -837,3 +837,76 @@ export class SignedClient {
 
   close() { this.agent.destroy(); }
 }
+
+// ---------------------------------------------------------------------------------------------
+// WebSocket clients (node --experimental-websocket: run.sh passes it): every message kept, parsed.
+
+export class WsClient {
+  // Resolves once open; rejects when the handshake fails (e.g. a 4xx answer).
+  static open(url, ms = 5000) {
+    return new Promise((resolve, reject) => {
+      const c = new WsClient(url);
+      const t = setTimeout(() => reject(new Error(`no WebSocket open in ${ms} ms: ${url}`)), ms);
+      c.ws.addEventListener('open', () => { clearTimeout(t); c.openedAt = Date.now(); resolve(c); });
+      c.ws.addEventListener('error', () => { clearTimeout(t); reject(new Error(`WebSocket failed: ${url}`)); });
+    });
+  }
+
+  constructor(url) {
+    this.ws = new WebSocket(url);
+    this.messages = [];  // {at, data (parsed JSON or the text)}
+    this.closed = false;
+    this.closeCode = null;
+    this.waiters = [];
+    this.ws.addEventListener('message', (m) => {
+      let data;
+      try { data = JSON.parse(String(m.data)); } catch { data = String(m.data); }
+      this.messages.push({ at: Date.now(), data });
+      this.#wake();
+    });
+    this.ws.addEventListener('close', (e) => { this.closed = true; this.closeCode = e.code; this.#wake(); });
+  }
+
+  #wake() { for (const w of [...this.waiters]) w(); }
+
+  send(obj) { this.ws.send(typeof obj === 'string' ? obj : JSON.stringify(obj)); }
+  close() { this.ws.close(); }
+
+  // The first message (from index `from` on) for which pred(data) holds: {at, data, index}; null on
+  // timeout.
+  next(pred, { from = 0, ms = 5000 } = {}) {
+    return new Promise((resolve) => {
+      const check = () => {
+        for (let i = from; i < this.messages.length; i++) {
+          if (pred(this.messages[i].data)) { done({ ...this.messages[i], index: i }); return true; }
+        }
+        return false;
+      };
+      const done = (v) => {
+        clearTimeout(t);
+        const k = this.waiters.indexOf(check);
+        if (k >= 0) this.waiters.splice(k, 1);
+        resolve(v);
+      };
+      const t = setTimeout(() => done(null), ms);
+      if (!check()) this.waiters.push(check);
+    });
+  }
+
+  // Resolves true when the server closed the connection within ms.
+  waitClosed(ms = 5000) {
+    return new Promise((resolve) => {
+      const check = () => { if (this.closed) { done(true); return true; } return false; };
+      const done = (v) => {
+        clearTimeout(t);
+        const k = this.waiters.indexOf(check);
+        if (k >= 0) this.waiters.splice(k, 1);
+        resolve(v);
+      };
+      const t = setTimeout(() => done(this.closed), ms);
+      if (!check()) this.waiters.push(check);
+    });
+  }
+}
+
+export const wsUrl = (url, p) => url.replace(/^http/, 'ws') + p;

@@ -5,5 +5,5 @@
 # Extra arguments go to node (e.g. --test-name-pattern=accounts).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-node --test --test-concurrency=1 --test-reporter=spec "$@" tests/integration/
+node --experimental-websocket --no-warnings=ExperimentalWarning --test --test-concurrency=1 --test-reporter=spec "$@" tests/integration/
 exit $?

@@ -297,5 +297,19 @@ TYPED_TEST(BookTest, StopsOnABrokenPrecondition) {
   EXPECT_DEATH(stepped.add(buy(3, 98, 0.15)), "multiple of the step");
 }
 
+TEST(OrderBookLevels, LevelAtAnswersOnePrice) {
+  OrderBook book(1);
+  book.add(buy(1, 99, 2));
+  book.add(buy(2, 99, 3));
+  book.add(sell(3, 101, 1));
+  EXPECT_EQ(book.level_at(kBuy, units(99)), (Level{units(99), units(5), 2}));
+  EXPECT_EQ(book.level_at(kSell, units(101)), (Level{units(101), units(1), 1}));
+  EXPECT_EQ(book.level_at(kSell, units(99)), (Level{units(99), 0, 0}));  // the other side
+  book.cancel(1);
+  EXPECT_EQ(book.level_at(kBuy, units(99)).quantity, units(3));
+  book.add(sell(4, 99, 3));  // takes the whole level
+  EXPECT_EQ(book.level_at(kBuy, units(99)), (Level{units(99), 0, 0}));
+}
+
 }  // namespace
 }  // namespace kg::matching

@@ -152,14 +152,15 @@ TYPED_TEST(MarketDataTest, MinuteKlinesFillGapsAndHonourStartEndAndLimit) {
   this->trade();
   const auto k = this->klines("1m");
   ASSERT_EQ(k.size(), 3u);
+  const int64_t t1 = this->t1_;
   EXPECT_EQ(k[0], (Kline{kM0, kM0 + kMin - 1, u("60000"), u("60100"), u("60000"), u("60100"),
-                         u("0.06"), u("3603"), 3, u("0.06"), u("3603")}));
+                         u("0.06"), u("3603"), 3, u("0.06"), u("3603"), t1, t1 + 2}));
   // No trade in the second minute: flat at the last close.
   EXPECT_EQ(k[1], (Kline{kM0 + kMin, kM0 + 2 * kMin - 1, u("60100"), u("60100"), u("60100"),
-                         u("60100"), 0, 0, 0, 0, 0}));
+                         u("60100"), 0, 0, 0, 0, 0, -1, -1}));
   // The seller took: no taker-buy volume.
   EXPECT_EQ(k[2], (Kline{kM0 + 2 * kMin, kM0 + 3 * kMin - 1, u("59000"), u("59000"), u("59000"),
-                         u("59000"), u("0.01"), u("590"), 1, 0, 0}));
+                         u("59000"), u("0.01"), u("590"), 1, 0, 0, t1 + 3, t1 + 3}));
   // Without startTime, the newest `limit`; with it, those opening at or after it.
   EXPECT_EQ(this->klines("1m", {}, {}, 2).front().open_time, kM0 + kMin);
   EXPECT_EQ(this->klines("1m", kM0 + 1).front().open_time, kM0 + kMin);
