@@ -4,7 +4,8 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKEYGATE_WERROR=ON
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= ./data
 
-.PHONY: all deps test-deps bench-deps build run test unit integration fuzz bench bench-http bench-http-pg format clean
+.PHONY: all deps test-deps bench-deps build run test unit integration fuzz bench bench-matching bench-http bench-http-pg \
+	bench-orders bench-orders-pg format clean
 
 all: build
 
@@ -35,23 +36,38 @@ integration: build
 
 # Benchmarks print medians and ratios against a reference measured in the same run
 # (docs/performance.md); pinned to cores when taskset is there. `make bench` runs them all:
-# the gatekeeper on one core, the rate-limit counters (one and two threads), then durable
-# transfers through HTTP against nginx (bench/README.md).
-# BENCH_HTTP_ARGS passes options to bench/http_transfers.sh (e.g. --runs 7 or --workers 64).
+# the gatekeeper and the matching engine on one core, the rate-limit counters (one and two
+# threads), then durable transfers and durable orders through HTTP against nginx (bench/README.md).
+# BENCH_HTTP_ARGS passes options to bench/http_transfers.sh, for transfers and orders alike
+# (e.g. --runs 7 or --workers 64).
+PIN1 = $(shell command -v taskset >/dev/null && echo taskset -c 1)
 BENCH_HTTP = bash bench/http_transfers.sh --bin $(BUILD_DIR)/keygate $(BENCH_HTTP_ARGS)
+BENCH_ORDERS = bash bench/http_transfers.sh --kind orders --bin $(BUILD_DIR)/keygate $(BENCH_HTTP_ARGS)
 
 bench: bench-deps build
-	@$(shell command -v taskset >/dev/null && echo taskset -c 1) $(BUILD_DIR)/bench/kg_bench_gatekeeper 1000 7 100000
+	@$(PIN1) $(BUILD_DIR)/bench/kg_bench_gatekeeper 1000 7 100000
+	@$(PIN1) $(BUILD_DIR)/bench/kg_bench_matching 7 10000 1000000
 	@$(BUILD_DIR)/bench/kg_bench_rate_limit 10000 7 200000
 	@$(BENCH_HTTP)
+	@$(BENCH_ORDERS)
+
+bench-matching: build
+	@$(PIN1) $(BUILD_DIR)/bench/kg_bench_matching 7 10000 1000000
 
 bench-http: bench-deps build
 	@$(BENCH_HTTP)
+
+bench-orders: bench-deps build
+	@$(BENCH_ORDERS)
 
 # The same against a throwaway PostgreSQL with fsync on (durable commits).
 bench-http-pg: build
 	@bash scripts/install-deps.sh --bench --postgres
 	@PG_FSYNC=on bash scripts/with-postgres.sh $(BENCH_HTTP) --pg
+
+bench-orders-pg: build
+	@bash scripts/install-deps.sh --bench --postgres
+	@PG_FSYNC=on bash scripts/with-postgres.sh $(BENCH_ORDERS) --pg
 
 fuzz: test-deps
 	@bash scripts/fuzz.sh $(or $(SECONDS),30)

@@ -1,15 +1,17 @@
 // Setup for bench/http_transfers.sh, through the console API only (as a user would):
-//   node bench/http_setup.mjs BASE_URL
-// signs up two users, enables 2FA on the sender (RFC 6238 TOTP computed here), creates an
-// HMAC_SHA256 key with READ and TRANSFER on it, and prints one JSON line:
-//   {"apiKey", "secretKey", "fromEmail", "fromUid", "toEmail", "toUid"}
+//   node bench/http_setup.mjs BASE_URL [transfers|orders]
+// signs up two users and, on each user that needs a key, enables 2FA (RFC 6238 TOTP computed
+// here) and creates an HMAC_SHA256 key: transfers (the default), READ and TRANSFER on the first
+// user (the sender); orders, READ and TRADE on both (one buys, the other sells). Prints one JSON
+// line:
+//   {"kind", "users": [{"email", "uid", "apiKey"?, "secretKey"?}, {...}]}
 // Funding is left to the caller (`keygate admin deposit`). Node 20 built-ins only.
 
 import crypto from 'node:crypto';
 
-const base = process.argv[2];
-if (!base) {
-  console.error('usage: node bench/http_setup.mjs BASE_URL');
+const [base, kind = 'transfers'] = process.argv.slice(2);
+if (!base || !['transfers', 'orders'].includes(kind)) {
+  console.error('usage: node bench/http_setup.mjs BASE_URL [transfers|orders]');
   process.exit(2);
 }
 const PASSWORD = 'correct horse battery staple';
@@ -72,19 +74,25 @@ async function user(tag) {
   return { email, uid, token };
 }
 
-const from = await user('from');
-const to = await user('to');
-const { secret } = await call('POST', '/console/v1/2fa/setup', {}, from.token);
-from.secret = secret;
-from.lastStep = 0;
-await call('POST', '/console/v1/2fa/enable', { code: await nextTotp(from) }, from.token);
-const key = await call('POST', '/console/v1/keys', {
-  label: 'bench-transfers',
-  permissions: ['READ', 'TRANSFER'],
-  allowAllIps: true,
-  totp: await nextTotp(from),
-}, from.token);
-if (!key.apiKey || !key.secretKey) throw new Error(`key creation answered ${JSON.stringify(key)}`);
-console.log(JSON.stringify({
-  apiKey: key.apiKey, secretKey: key.secretKey, fromEmail: from.email, fromUid: from.uid, toEmail: to.email, toUid: to.uid,
-}));
+// 2FA on, then a key with these permissions (key creation asks for a TOTP code).
+async function addKey(u, permissions) {
+  const { secret } = await call('POST', '/console/v1/2fa/setup', {}, u.token);
+  u.secret = secret;
+  u.lastStep = 0;
+  await call('POST', '/console/v1/2fa/enable', { code: await nextTotp(u) }, u.token);
+  const key = await call('POST', '/console/v1/keys', {
+    label: `bench-${kind}`,
+    permissions,
+    allowAllIps: true,
+    totp: await nextTotp(u),
+  }, u.token);
+  if (!key.apiKey || !key.secretKey) throw new Error(`key creation answered ${JSON.stringify(key)}`);
+  return { email: u.email, uid: u.uid, apiKey: key.apiKey, secretKey: key.secretKey };
+}
+
+const a = await user(kind === 'orders' ? 'buyer' : 'from');
+const b = await user(kind === 'orders' ? 'seller' : 'to');
+const users = kind === 'orders'
+  ? [await addKey(a, ['READ', 'TRADE']), await addKey(b, ['READ', 'TRADE'])]
+  : [await addKey(a, ['READ', 'TRANSFER']), { email: b.email, uid: b.uid }];
+console.log(JSON.stringify({ kind, users }));

@@ -2,16 +2,19 @@
 -- counts the answers by status.
 --
 -- Environment:
---   KG_REQUESTS  file of form bodies, one request a line (bench/http_gen.mjs)
---   KG_APIKEY    the X-MBX-APIKEY header
---   KG_THREADS   wrk's -t (thread i takes lines i, i+T, i+2T, ...: no line is sent twice)
+--   KG_REQUESTS  file of requests, one a line "PATH<TAB>API_KEY<TAB>FORM_BODY" (bench/http_gen.mjs),
+--                each sent as a POST with that X-MBX-APIKEY
+--   KG_ID_FIELD  the JSON field of a 200 answer that carries the request's own id (clientTranId,
+--                clientOrderId)
+--   KG_THREADS   wrk's -t (thread i takes the pairs of lines i, i+T, i+2T, ...: no line is sent
+--                twice, and a BUY and its SELL go through the same thread)
 --   KG_WRAP      1: start again at the first line when a thread runs out (the nginx reference,
 --                which does not care); otherwise running out is counted and fails the run
---   KG_IDS_OUT   file to write the clientTranId of every 200 answer to, one a line
+--   KG_IDS_OUT   file to write the id of every 200 answer to, one a line
 --
 -- done() prints one line "KGBENCH key=value ..." for the driver, and every non-200 status.
 -- Both servers get the same requests and the same per-response work here (the reference is
--- nginx answering {"tranId":...,"clientTranId":"..."} like keygate does).
+-- nginx answering a fixed JSON shaped like keygate's answer, with the same id field).
 
 local threads = {}
 local nthreads_seen = 0
@@ -25,16 +28,16 @@ end
 function init(args)
   local file = assert(os.getenv("KG_REQUESTS"), "KG_REQUESTS not set")
   local nthreads = tonumber(os.getenv("KG_THREADS") or "1")
-  local headers = {
-    ["X-MBX-APIKEY"] = os.getenv("KG_APIKEY") or "",
-    ["Content-Type"] = "application/x-www-form-urlencoded",
-  }
+  id_pattern = '"' .. assert(os.getenv("KG_ID_FIELD"), "KG_ID_FIELD not set") .. '":"([^"]*)"'
   wrap = os.getenv("KG_WRAP") == "1"
   reqs = {}
   local i = 0
   for line in io.lines(file) do
-    if i % nthreads == id then
-      reqs[#reqs + 1] = wrk.format("POST", "/sapi/v1/transfer/internal", headers, line)
+    if math.floor(i / 2) % nthreads == id then
+      local path, key, body = string.match(line, "^([^\t]+)\t([^\t]+)\t(.*)$")
+      assert(path, "bad request line " .. i)
+      local headers = { ["X-MBX-APIKEY"] = key, ["Content-Type"] = "application/x-www-form-urlencoded" }
+      reqs[#reqs + 1] = wrk.format("POST", path, headers, body)
     end
     i = i + 1
   end
@@ -71,7 +74,7 @@ end
 function response(status, headers, body)
   if status == 200 then
     ok = ok + 1
-    local tid = string.match(body, '"clientTranId":"([^"]*)"')
+    local tid = string.match(body, id_pattern)
     if tid then
       ids[#ids + 1] = tid
     else

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# Durable money operations per second through HTTP (docs/performance.md, "Durable operations
-# through HTTP"): wrk sends POST /sapi/v1/transfer/internal, each request signed once and sent
-# once, to a fresh `keygate serve --demo`; every 200 is a transfer whose journal entry was
-# committed (group commit) before the answer. The reference, measured in the same invocation with
-# the same wrk settings and the same requests, is nginx answering a fixed small JSON.
+# Durable operations per second through HTTP (docs/performance.md, "Durable operations through
+# HTTP" and "Durable orders through HTTP"): wrk sends signed POSTs, each request signed once and
+# sent once, to a fresh `keygate serve --demo`; every 200 was committed (group commit) before the
+# answer. The reference, measured in the same invocation with the same wrk settings and the same
+# requests, is nginx answering a fixed small JSON shaped like keygate's answer.
 #
-#   bench/http_transfers.sh [--bin build/keygate] [--runs 5] [--duration 10] [--connections 64]
-#                           [--threads 1] [--sweep "1 16 64"] [--sweep-runs 3] [--warmup 3]
-#                           [--workers N] [--pg] [--max-rate 30000]
+#   bench/http_transfers.sh [--kind transfers|orders] [--bin build/keygate] [--runs 5]
+#                           [--duration 10] [--connections 64] [--threads 1] [--sweep "1 16 64"]
+#                           [--sweep-runs 3] [--warmup 3] [--workers N] [--pg] [--max-rate 30000]
 #
+#   --kind       transfers (the default): POST /sapi/v1/transfer/internal, user A to user B;
+#                orders: POST /api/v3/order on BTCUSDT, user A's LIMIT GTC BUY 0.001 at 60000
+#                alternating with user B's SELL of the same (each fills what the other left
+#                resting: a one-level book, half of the orders trade), newOrderRespType=RESULT,
+#                against `serve --demo --no-market-maker`
 #   --workers N  KEYGATE_HTTP_WORKER_THREADS for the server (default: the server's own default)
 #   --pg         PostgreSQL instead of SQLite: a fresh database on KEYGATE_TEST_PG_URL (run under
 #                PG_FSYNC=on scripts/with-postgres.sh; a cluster with fsync off is refused)
@@ -16,15 +21,17 @@
 #
 # Each round: keygate, then nginx with the same script, then nginx with wrk without a script (a
 # check on the client's own ceiling); then medians, and a sweep over connections (keygate alone)
-# with transfers per fsync when `perf stat` works.
+# with operations per fsync when `perf stat` works.
 #
-# After each run: every 200's clientTranId must be a committed transfer with its journal entry
-# (bench/http_verify.py); at the end `keygate admin ledger verify` must pass. Any non-200 answer,
-# socket error or timeout fails the benchmark. With 2+ cores the servers run on core 1 and wrk on
+# After each run: every 200's clientTranId must be a committed transfer with its journal entry, or
+# every 200's newClientOrderId a row of `orders` (bench/http_verify.py); at the end `keygate admin
+# ledger verify` must pass (for orders it also checks that locked balances are what open orders
+# hold). Any non-200 answer, socket error or timeout fails the benchmark. With 2+ cores the servers run on core 1 and wrk on
 # core 0 (taskset). Needs wrk, nginx, node and python3 (scripts/install-deps.sh --bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+KIND=transfers
 BIN=build/keygate
 RUNS=5
 DURATION=10
@@ -38,6 +45,7 @@ PG=0
 MAX_RATE=30000
 while [ $# -gt 0 ]; do
   case "$1" in
+    --kind) KIND=$2; shift 2 ;;
     --bin) BIN=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
@@ -60,6 +68,26 @@ for c in wrk nginx node python3; do
 done
 [ -x "$BIN" ] || die "no keygate binary at $BIN (make build)"
 NGINX=$(command -v nginx)
+
+# What differs between the kinds: the id field of an answer (the wrk script keeps it for every
+# 200), the reference's fixed answer (keygate's shape and about its size), the server's flags.
+case "$KIND" in
+  transfers)
+    NOUN=transfers
+    WHAT="POST /sapi/v1/transfer/internal"
+    ID_FIELD=clientTranId
+    NGINX_BODY='{"tranId":1234567,"clientTranId":"r1-1234567"}'
+    SERVE_ARGS=()
+    ;;
+  orders)
+    NOUN=orders
+    WHAT="POST /api/v3/order (BTCUSDT LIMIT GTC 0.001 at 60000, BUY and SELL alternating, RESULT)"
+    ID_FIELD=clientOrderId
+    NGINX_BODY='{"symbol":"BTCUSDT","orderId":1234567,"orderListId":-1,"clientOrderId":"r1-1234567","transactTime":1763700000000,"price":"60000.00000000","origQty":"0.00100000","executedQty":"0.00100000","origQuoteOrderQty":"0.00000000","cummulativeQuoteQty":"60.00000000","status":"FILLED","timeInForce":"GTC","type":"LIMIT","side":"SELL","workingTime":1763700000000,"selfTradePreventionMode":"EXPIRE_MAKER"}'
+    SERVE_ARGS=(--no-market-maker)
+    ;;
+  *) die "--kind is transfers or orders, not $KIND" ;;
+esac
 
 SERVER_PIN=()
 CLIENT_PIN=()
@@ -105,7 +133,7 @@ TICKS=$(getconf CLK_TCK)
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 fmt0() { printf "%'.0f" "$1"; }
 
-# --- nginx: a fixed response like keygate's answer to a transfer ---------------------------
+# --- nginx: a fixed response like keygate's answer ------------------------------------------
 start_nginx() {
   local d=$TMP/nginx
   mkdir -p "$d/tmp"
@@ -129,7 +157,7 @@ http {
     listen 127.0.0.1:$NGINX_PORT;
     location / {
       default_type application/json;
-      return 200 '{"tranId":1234567,"clientTranId":"r1-1234567"}';
+      return 200 '$NGINX_BODY';
     }
   }
 }
@@ -200,7 +228,7 @@ limit = 2147483647
 EOF
 
 KG_DIR=$TMP/keygate-data
-env ${WORKERS:+KEYGATE_HTTP_WORKER_THREADS=$WORKERS} "${SERVER_PIN[@]}" "$BIN" serve --demo --config "$TMP/keygate.toml" \
+env ${WORKERS:+KEYGATE_HTTP_WORKER_THREADS=$WORKERS} "${SERVER_PIN[@]}" "$BIN" serve --demo "${SERVE_ARGS[@]}" --config "$TMP/keygate.toml" \
   --listen 127.0.0.1:0 --data-dir "$KG_DIR" "${DB_ARGS[@]}" >"$TMP/keygate.out" 2>"$TMP/keygate.err" &
 KG_PID=$!
 KG_PORT=
@@ -213,14 +241,16 @@ done
 [ -n "$KG_PORT" ] || die "keygate did not listen within 30 s"
 KG_URL=http://127.0.0.1:$KG_PORT
 
-node bench/http_setup.mjs "$KG_URL" >"$TMP/setup.json" || die "setup through the console API"
-js() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$TMP/setup.json" "$1"; }
-API_KEY=$(js apiKey)
-SECRET=$(js secretKey)
-FROM_EMAIL=$(js fromEmail)
-TO_UID=$(js toUid)
-"$BIN" admin --data-dir "$KG_DIR" deposit --email "$FROM_EMAIL" --asset USDT --amount 100000000 >/dev/null ||
-  die "keygate admin deposit"
+node bench/http_setup.mjs "$KG_URL" "$KIND" >"$TMP/setup.json" || die "setup through the console API"
+email() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["users"][int(sys.argv[2])]["email"])' "$TMP/setup.json" "$1"; }
+deposit() { # USER(0|1) ASSET AMOUNT
+  "$BIN" admin --data-dir "$KG_DIR" deposit --email "$(email "$1")" --asset "$2" --amount "$3" >/dev/null ||
+    die "keygate admin deposit"
+}
+deposit 0 USDT 100000000
+if [ "$KIND" = orders ]; then
+  deposit 1 BTC 100000  # the seller: 0.001 BTC an order, far more than any run sells
+fi
 
 start_nginx
 
@@ -251,7 +281,7 @@ run_wrk() {
     perf_pid=$!
   fi
   t0=$(cpu_ticks "$pid")
-  KG_REQUESTS=$REQS KG_APIKEY=$API_KEY KG_THREADS=$threads KG_WRAP=$wrap KG_IDS_OUT=$ids \
+  KG_REQUESTS=$REQS KG_ID_FIELD=$ID_FIELD KG_THREADS=$threads KG_WRAP=$wrap KG_IDS_OUT=$ids \
     "${CLIENT_PIN[@]}" wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s -s bench/http_transfers.lua "$url" >"$out" 2>&1 ||
     { cat "$out" >&2; die "wrk against $target"; }
   t1=$(cpu_ticks "$pid")
@@ -271,7 +301,7 @@ run_wrk() {
     die "$target: answers other than 200, socket errors or timeouts (above)"
   fi
   if [ "$target" = keygate ]; then
-    python3 bench/http_verify.py "${VERIFY_DB[@]}" --prefix "$prefix" --ids "$ids" --ok "$R_ok" --sent "$R_sent" \
+    python3 bench/http_verify.py "${VERIFY_DB[@]}" --kind "$KIND" --prefix "$prefix" --ids "$ids" --ok "$R_ok" --sent "$R_sent" \
       >"$TMP/verify-$prefix" || { cat "$TMP/verify-$prefix" >&2; die "durability check of $prefix"; }
     TOTAL_OK=$((TOTAL_OK + R_ok))
   fi
@@ -293,7 +323,7 @@ run_plain_nginx() { # CONNECTIONS SECONDS
 # Fresh signed requests for one keygate run (timestamp now, 60 s recvWindow).
 sign() { # PREFIX SECONDS
   REQS=$TMP/requests
-  node bench/http_gen.mjs "$SECRET" "$TO_UID" "$1" $(($2 * MAX_RATE)) "$REQS"
+  node bench/http_gen.mjs "$TMP/setup.json" "$1" $(($2 * MAX_RATE)) "$REQS"
 }
 
 # The disk's cost of one durable write, next to the figures: 200 appends of 4 KiB, each followed
@@ -316,13 +346,13 @@ print(f"median {ts[100] * 1e3:.2f} ms, p90 {ts[180] * 1e3:.2f} ms, max {ts[-1] *
 PY
 }
 
-per_commit() { # transfers, fsyncs
+per_commit() { # operations, fsyncs
   if [ -n "$2" ] && [ "$2" -gt 0 ]; then awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", a / b}'; else echo n/a; fi
 }
 
 backend=SQLite
 [ $PG -eq 1 ] && backend=PostgreSQL
-echo "durable transfers through HTTP: POST /sapi/v1/transfer/internal, keygate ($BIN, $backend, worker threads: ${WORKERS:-default}) vs nginx fixed JSON"
+echo "durable $NOUN through HTTP: $WHAT, keygate ($BIN, $backend, worker threads: ${WORKERS:-default}) vs nginx fixed JSON"
 echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, $RUNS runs, same requests for both; $PIN_NOTE"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(uname -r); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "disk: 4 KiB append + fdatasync in the data dir, 200 times: $(fsync_probe)"
@@ -334,7 +364,7 @@ if [ "$WARMUP" -gt 0 ]; then
   run_wrk keygate "$CONNECTIONS" "$WARMUP" w0
   kg=$R_ok_per_s
   run_wrk nginx "$CONNECTIONS" "$WARMUP" w0
-  echo "warm-up ${WARMUP}s each (not counted): keygate $(fmt0 "$kg") transfers/s, nginx $(fmt0 "$R_ok_per_s") req/s"
+  echo "warm-up ${WARMUP}s each (not counted): keygate $(fmt0 "$kg") $NOUN/s, nginx $(fmt0 "$R_ok_per_s") req/s"
 fi
 
 KG_RATES=() NG_RATES=() RATIOS=() P50S=() P99S=() PLAIN=()
@@ -348,20 +378,20 @@ for i in $(seq "$RUNS"); do
   run_plain_nginx "$CONNECTIONS" "$DURATION"
   ratio=$(awk -v a="$kg" -v b="$ng" 'BEGIN {printf "%.3f", a / b}')
   KG_RATES+=("$kg") NG_RATES+=("$ng") RATIOS+=("$ratio") P50S+=("$kg_p50") P99S+=("$kg_p99") PLAIN+=("$P_rate")
-  printf 'run %d/%d: keygate %s transfers/s (p50 %s ms, p99 %s ms, max %s ms, server CPU %s%%, %s transfers per fsync)  nginx %s req/s (p99 %s ms, max %s ms, CPU %s%%)  ratio %s\n' \
-    "$i" "$RUNS" "$(fmt0 "$kg")" "$kg_p50" "$kg_p99" "$kg_max" "$kg_cpu" "$kg_pc" "$(fmt0 "$ng")" "$ng_p99" "$ng_max" "$ng_cpu" "$ratio"
+  printf 'run %d/%d: keygate %s %s/s (p50 %s ms, p99 %s ms, max %s ms, server CPU %s%%, %s %s per fsync)  nginx %s req/s (p99 %s ms, max %s ms, CPU %s%%)  ratio %s\n' \
+    "$i" "$RUNS" "$(fmt0 "$kg")" "$NOUN" "$kg_p50" "$kg_p99" "$kg_max" "$kg_cpu" "$kg_pc" "$NOUN" "$(fmt0 "$ng")" "$ng_p99" "$ng_max" "$ng_cpu" "$ratio"
   printf '         nginx with wrk without the script: %s req/s (CPU %s%%)\n' "$(fmt0 "$P_rate")" "$P_cpu"
   echo "         $durable"
 done
 echo
-printf 'median of %d: keygate %s durable transfers/s, nginx %s req/s, ratio %s (keygate p50 %s ms, p99 %s ms)\n' \
-  "$RUNS" "$(fmt0 "$(median "${KG_RATES[@]}")")" "$(fmt0 "$(median "${NG_RATES[@]}")")" "$(median "${RATIOS[@]}")" \
+printf 'median of %d: keygate %s durable %s/s, nginx %s req/s, ratio %s (keygate p50 %s ms, p99 %s ms)\n' \
+  "$RUNS" "$(fmt0 "$(median "${KG_RATES[@]}")")" "$NOUN" "$(fmt0 "$(median "${NG_RATES[@]}")")" "$(median "${RATIOS[@]}")" \
   "$(median "${P50S[@]}")" "$(median "${P99S[@]}")"
 printf '              nginx with wrk without the script (client ceiling): %s req/s\n' "$(fmt0 "$(median "${PLAIN[@]}")")"
 
 if [ -n "$SWEEP" ]; then
   echo
-  echo "group commit by concurrency (keygate only, median of $SWEEP_RUNS runs of ${DURATION}s; transfers per fsync from perf's count of fdatasync/fsync calls):"
+  echo "group commit by concurrency (keygate only, median of $SWEEP_RUNS runs of ${DURATION}s; $NOUN per fsync from perf's count of fdatasync/fsync calls):"
   for c in $SWEEP; do
     rates=() p50s=() p99s=() pcs=() cpus=()
     for j in $(seq "$SWEEP_RUNS"); do
@@ -371,26 +401,45 @@ if [ -n "$SWEEP" ]; then
       pc=$(per_commit "$R_ok" "$R_syncs")
       [ "$pc" != n/a ] && pcs+=("$pc")
     done
-    printf '  %3d connections: %s transfers/s, p50 %s ms, p99 %s ms, server CPU %s%%, %s transfers per fsync\n' \
-      "$c" "$(fmt0 "$(median "${rates[@]}")")" "$(median "${p50s[@]}")" "$(median "${p99s[@]}")" "$(median "${cpus[@]}")" \
-      "$([ ${#pcs[@]} -gt 0 ] && median "${pcs[@]}" || echo n/a)"
+    printf '  %3d connections: %s %s/s, p50 %s ms, p99 %s ms, server CPU %s%%, %s %s per fsync\n' \
+      "$c" "$(fmt0 "$(median "${rates[@]}")")" "$NOUN" "$(median "${p50s[@]}")" "$(median "${p99s[@]}")" "$(median "${cpus[@]}")" \
+      "$([ ${#pcs[@]} -gt 0 ] && median "${pcs[@]}" || echo n/a)" "$NOUN"
   done
 fi
 
 echo
 verify_out=$("$BIN" admin --data-dir "$KG_DIR" ledger verify 2>&1) || { echo "$verify_out" >&2; die "keygate admin ledger verify"; }
 echo "keygate admin ledger verify: exit 0 ($(echo "$verify_out" | grep -m1 '^ok' || echo "$verify_out" | head -n 1))"
-if [ $PG -eq 1 ]; then
-  counts=$(psql "$DB_URL" -At -F ' ' -c "SELECT (SELECT count(*) FROM journal_entries WHERE kind = 'transfer'), (SELECT count(*) FROM transfers)")
-else
-  counts=$(python3 -c '
+# One row of numbers from the store, space-separated.
+store_row() { # SQL
+  if [ $PG -eq 1 ]; then
+    psql "$DB_URL" -At -F ' ' -c "$1"
+  else
+    python3 -c '
 import sqlite3, sys
 db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
-print(*db.execute("SELECT (SELECT count(*) FROM journal_entries WHERE kind = '"'transfer'"'), (SELECT count(*) FROM transfers)").fetchone())
-' "$KG_DIR/keygate.db")
-fi
-read -r journal_transfers transfer_rows <<<"$counts"
-[ "$journal_transfers" = "$transfer_rows" ] || die "journal has $journal_transfers transfer entries but $transfer_rows transfer rows"
-[ "$journal_transfers" -ge "$TOTAL_OK" ] || die "journal has $journal_transfers transfers, fewer than the $TOTAL_OK answered 200"
+print(*db.execute(sys.argv[2]).fetchone())
+' "$KG_DIR/keygate.db" "$1"
+  fi
+}
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); disk: 4 KiB append + fdatasync: $(fsync_probe)"
-echo "journal: $journal_transfers transfers committed, $TOTAL_OK answered 200 (every one found by clientTranId after its run; the $((journal_transfers - TOTAL_OK)) others were in flight when wrk stopped reading)"
+if [ "$KIND" = transfers ]; then
+  read -r journal_transfers transfer_rows <<<"$(store_row \
+    "SELECT (SELECT count(*) FROM journal_entries WHERE kind = 'transfer'), (SELECT count(*) FROM transfers)")"
+  [ "$journal_transfers" = "$transfer_rows" ] || die "journal has $journal_transfers transfer entries but $transfer_rows transfer rows"
+  [ "$journal_transfers" -ge "$TOTAL_OK" ] || die "journal has $journal_transfers transfers, fewer than the $TOTAL_OK answered 200"
+  echo "journal: $journal_transfers transfers committed, $TOTAL_OK answered 200 (every one found by clientTranId after its run; the $((journal_transfers - TOTAL_OK)) others were in flight when wrk stopped reading)"
+else
+  # Every order is 0.001 at one price: a trade fills one BUY and one SELL whole, so FILLED orders
+  # are twice the trades, and what is left open rests on one side only.
+  read -r order_rows filled open_orders open_sides trade_rows <<<"$(store_row \
+    "SELECT (SELECT count(*) FROM orders), (SELECT count(*) FROM orders WHERE status = 'FILLED'),
+            (SELECT count(*) FROM orders WHERE status IN ('NEW', 'PARTIALLY_FILLED')),
+            (SELECT count(DISTINCT side) FROM orders WHERE status IN ('NEW', 'PARTIALLY_FILLED')),
+            (SELECT count(*) FROM trades)")"
+  [ "$order_rows" -ge "$TOTAL_OK" ] || die "the store has $order_rows orders, fewer than the $TOTAL_OK answered 200"
+  [ "$filled" -eq $((2 * trade_rows)) ] || die "$filled orders FILLED but $trade_rows trades (expected twice as many)"
+  [ $((filled + open_orders)) -eq "$order_rows" ] || die "$order_rows orders: $filled FILLED, $open_orders open, the rest neither"
+  [ "$open_sides" -le 1 ] || die "open orders on both sides of a one-price book"
+  echo "orders: $order_rows committed, $TOTAL_OK answered 200 (every one found by newClientOrderId after its run; the $((order_rows - TOTAL_OK)) others were in flight when wrk stopped reading); $trade_rows trades, $filled orders filled, $open_orders open at the end"
+fi
