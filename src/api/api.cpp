@@ -106,6 +106,15 @@ Response Api::run_signed(const Route& route, Context& ctx) {
   if (!passed) return error_response(passed.error());
   ctx.key = passed->key;
   ctx.params = &*params;
+  const auto own = key_limits_.admit(ctx.key->key, RateLimitGate::weight(ctx.request, Router::Match{&route, false, {}}),
+                                     route.counts_as_order, passed->checked_at_ms);
+  if (!own.passed) {
+    Response refused = error_response(own.orders ? make_error(err::kKeyTooManyOrders, own.limit)
+                                                 : make_error(err::kKeyTooMuchWeight, own.limit));
+    refused.headers.emplace_back("Retry-After", std::to_string(own.retry_after_s));
+    services_.gatekeeper.record(*ctx.key, signed_request, refused.status, passed->checked_at_ms, refused.error);
+    return refused;
+  }
   Response response = route.counts_as_order
                           ? rate_limits_.place_order(ctx.key->key.user_id, [&] { return route.handler(ctx); })
                           : route.handler(ctx);

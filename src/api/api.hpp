@@ -8,6 +8,7 @@
 #include "accounts/accounts.hpp"
 #include "accounts/address_book.hpp"
 #include "auth/gatekeeper.hpp"
+#include "auth/key_limiter.hpp"
 #include "keys/key_service.hpp"
 #include "wallet/convert.hpp"
 #include "wallet/wallet.hpp"
@@ -70,6 +71,7 @@ class Api {
   Router router_;
   RateLimitGate rate_limits_;  // Binance's REQUEST_WEIGHT / RAW_REQUESTS / ORDERS, before any handler
   HandshakeLimiter ws_handshakes_{300, 5 * 60 * 1000};
+  auth::KeyLimiter key_limits_;  // the limits owners set on their keys, after the gatekeeper
   std::shared_ptr<WsSession> open_ws_api(const Request& upgrade);  // api/ws_api.cpp
   std::mutex ws_api_mu_;
   std::vector<std::weak_ptr<WsSession>> ws_api_sessions_;

@@ -20,6 +20,12 @@ json::array strings(const std::vector<std::string>& v) {
   return out;
 }
 
+// The key's own rate limits; null where it has none.
+json::object limits_json(const keys::KeyLimits& l) {
+  auto limit = [](int64_t v) { return v == 0 ? json::value(nullptr) : json::value(v); };
+  return json::object{{"ordersPer10s", limit(l.orders_per_10s)}, {"weightPerMinute", limit(l.weight_per_minute)}};
+}
+
 json::object key_json(const keys::ApiKey& k, int64_t now) {
   const char* status = !k.active ? "INACTIVE" : k.expired(now) ? "EXPIRED" : "ACTIVE";
   return json::object{{"apiKey", k.api_key},
@@ -36,7 +42,8 @@ json::object key_json(const keys::ApiKey& k, int64_t now) {
                       {"expiresAt", time_or_null(k.expires_at)},
                       {"tradingAuthorityExpirationTime", time_or_null(k.trade_expires_at)},
                       {"lastUsedAt", time_or_null(k.last_used_at)},
-                      {"lastUsedIp", k.last_used_ip.empty() ? json::value(nullptr) : json::value(k.last_used_ip)}};
+                      {"lastUsedIp", k.last_used_ip.empty() ? json::value(nullptr) : json::value(k.last_used_ip)},
+                      {"limits", limits_json(k.limits)}};
 }
 
 keys::Owner owner_of(const accounts::User& u) { return {u.id, u.totp_enabled, u.api_access}; }
@@ -133,6 +140,24 @@ void add_key_routes(Router& router, const Services& s) {
                 auto key = ks.get(ctx.user->id, api_key);
                 if (!key) return error_response(key.error());
                 return json_response(key_json(*key, clock.now_ms()));
+              }});
+
+  // The key's own rate limits: {"ordersPer10s": 20, "weightPerMinute": null, "totp": "…"} (null or 0:
+  // none of its own). Lowering needs no code; raising or removing one does.
+  router.add({"PUT", "/console/v1/keys/{apiKey}/limits", Security::kConsole, 1, true, [&ks](Context& ctx) {
+                auto body = JsonBody::parse(ctx.request.body, {"ordersPer10s", "weightPerMinute", "totp"});
+                if (!body) return error_response(body.error());
+                auto orders = body->optional_int64("ordersPer10s");
+                if (!orders) return error_response(orders.error());
+                auto weight = body->optional_int64("weightPerMinute");
+                if (!weight) return error_response(weight.error());
+                auto totp = totp_of(*body);
+                if (!totp) return error_response(totp.error());
+                const keys::KeyLimits limits{orders->value_or(0), weight->value_or(0)};
+                if (auto st = ks.set_limits(ctx.user->id, ctx.path_params.at(0), limits, *totp); !st) {
+                  return error_response(st.error());
+                }
+                return json_response(limits_json(limits));
               }});
 
   router.add({"DELETE", "/console/v1/keys/{apiKey}", Security::kConsole, 1, true, [&ks](Context& ctx) {

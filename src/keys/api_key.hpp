@@ -15,6 +15,20 @@
 
 namespace kg::keys {
 
+// Rate limits an owner sets on one key, below the account's and the IP's (no exchange offers
+// them): new orders per 10 seconds and request weight per minute. 0: none of its own.
+struct KeyLimits {
+  int64_t orders_per_10s = 0;
+  int64_t weight_per_minute = 0;
+
+  // True when these let the key do nothing the `old` ones did not (so no 2FA is needed).
+  bool within(const KeyLimits& old) const {
+    auto tighter = [](int64_t now, int64_t before) { return before == 0 || (now != 0 && now <= before); };
+    return tighter(orders_per_10s, old.orders_per_10s) && tighter(weight_per_minute, old.weight_per_minute);
+  }
+  bool operator==(const KeyLimits&) const = default;
+};
+
 struct ApiKey {
   int64_t id = 0;
   int64_t user_id = 0;
@@ -32,6 +46,7 @@ struct ApiKey {
   int64_t last_used_at = 0;
   std::string last_used_ip;
   WithdrawRules withdraw;
+  KeyLimits limits;
 
   bool expired(int64_t now_ms) const { return expires_at != 0 && now_ms >= expires_at; }
   // What the key may do right now: read-only leaves only READ; TRADE lapses.

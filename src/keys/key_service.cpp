@@ -18,7 +18,8 @@ namespace {
 constexpr const char* kColumns =
     "id, user_id, api_key, label, key_type, permissions, read_only, ip_allowlist, active, created_at, "
     "expires_at, trade_expires_at, public_key, last_used_at, last_used_ip, secret_sealed, "
-    "previous_secret_sealed, previous_secret_until, withdraw_address_ids, withdraw_daily_caps";
+    "previous_secret_sealed, previous_secret_until, withdraw_address_ids, withdraw_daily_caps, max_orders_10s, "
+    "max_weight_1m";
 
 struct StoredKey {
   ApiKey key;
@@ -51,6 +52,7 @@ StoredKey from_row(const Row& r) {
   // Malformed rules cannot be written (set_withdraw_rules validates); if the text was edited by
   // hand, the key withdraws nowhere rather than anywhere.
   k.withdraw = WithdrawRules::parse(r.text(18), r.text(19)).value_or(WithdrawRules{{-1}, {}});
+  k.limits = KeyLimits{r.int64(20), r.int64(21)};
   return s;
 }
 
@@ -290,6 +292,26 @@ Status KeyService::update(int64_t user_id, const std::string& api_key, const std
   if (active && *active != key->active) {
     spdlog::info("event=key_{} uid={} key_id={}", *active ? "activated" : "deactivated", user_id, key->id);
   }
+  return ok_status();
+}
+
+Status KeyService::set_limits(int64_t user_id, const std::string& api_key, const KeyLimits& limits,
+                              const std::optional<std::string>& totp) {
+  if (limits.orders_per_10s < 0 || limits.weight_per_minute < 0) return make_error(err::kBadParam, "limits");
+  auto key = get(user_id, api_key);
+  if (!key) return key.error();
+  if (!limits.within(key->limits)) {
+    // A higher limit, or none, is more power: it needs a fresh code.
+    if (!totp || totp->empty()) return make_error(err::kTotpRequired);
+    if (auto s = check_totp_(user_id, *totp); !s) return s;
+  }
+  store_.tx([&](Db& db) {
+    db.exec("UPDATE api_keys SET max_orders_10s = ?, max_weight_1m = ?, updated_at = ? WHERE api_key = ? AND user_id = ?",
+            {limits.orders_per_10s, limits.weight_per_minute, clock_.now_ms(), api_key, user_id});
+  });
+  refresh(api_key);
+  spdlog::info("event=key_limits uid={} key_id={} orders_per_10s={} weight_per_minute={}", user_id, key->id,
+               limits.orders_per_10s, limits.weight_per_minute);
   return ok_status();
 }
 

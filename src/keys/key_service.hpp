@@ -70,6 +70,10 @@ class KeyService {
                 const std::optional<std::string>& label, const std::optional<std::string>& totp);
   // The key's withdrawal addresses and daily caps; widening them needs a fresh 2FA code, narrowing
   // does not. The caller checks that the address ids are the user's own and the assets exist.
+  // The key's own rate limits (api_key.hpp). Lowering them needs nothing; raising or removing one
+  // needs a fresh 2FA code (-7203 without).
+  Status set_limits(int64_t user_id, const std::string& api_key, const KeyLimits& limits,
+                    const std::optional<std::string>& totp);
   Status set_withdraw_rules(int64_t user_id, const std::string& api_key, const WithdrawRules& rules,
                             const std::optional<std::string>& totp);
   Status remove(int64_t user_id, const std::string& api_key);

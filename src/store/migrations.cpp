@@ -246,6 +246,10 @@ CREATE INDEX trades_symbol ON trades(symbol, trade_id);
       {7, "market data by time", R"sql(
 CREATE INDEX trades_time ON trades(symbol, created_at);
 )sql"},
+      {8, "per-key rate limits", R"sql(
+ALTER TABLE api_keys ADD COLUMN max_orders_10s BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE api_keys ADD COLUMN max_weight_1m BIGINT NOT NULL DEFAULT 0;
+)sql"},
   };
   return kAll;
 }
