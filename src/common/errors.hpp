@@ -70,6 +70,7 @@ inline constexpr ErrorDef kNoSuchOrder{-2013, 400, "Order does not exist."};
 inline constexpr ErrorDef kTooMuchWeight{-1003, 429, "Too much request weight used; current limit is {} request weight per {}. Please use WebSocket Streams for live updates to avoid polling the API."};
 inline constexpr ErrorDef kTooManyRequests{-1003, 429, "Too many requests; current limit is {} requests per {}. Please use WebSocket Streams for live updates to avoid polling the API."};
 inline constexpr ErrorDef kIpBanned{-1003, 418, "Way too much request weight used; IP banned until {}. Please use WebSocket Streams for live updates to avoid bans."};
+inline constexpr ErrorDef kTooManyConnections{-1003, 429, "Too many connections; current limit is {} open connections per IP."};
 inline constexpr ErrorDef kTooManyWsConnections{-1003, 429, "Too many WebSocket connections; current limit is {} connection attempts per {}."};
 inline constexpr ErrorDef kKeyTooMuchWeight{-1003, 429, "Too much request weight used; this API key's own limit is {} request weight per 1 MINUTE."};
 inline constexpr ErrorDef kKeyTooManyOrders{-1015, 429, "Too many new orders; this API key's own limit is {} orders per 10 SECOND."};

@@ -25,6 +25,21 @@ void Connections::close_idle() {
   for (auto& fn : todo) fn();
 }
 
+bool PerIpCount::try_add(const std::string& ip, size_t cap) {
+  std::lock_guard lock(mu_);
+  size_t& n = open_[ip];
+  if (cap > 0 && n >= cap) return false;
+  ++n;
+  return true;
+}
+
+void PerIpCount::remove(const std::string& ip) {
+  std::lock_guard lock(mu_);
+  auto it = open_.find(ip);
+  if (it == open_.end()) return;
+  if (--it->second == 0) open_.erase(it);
+}
+
 size_t Connections::size() const {
   std::lock_guard lock(mu_);
   return open_.size();

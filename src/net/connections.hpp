@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 
 namespace kg::net {
@@ -20,6 +21,18 @@ class Connections {
   mutable std::mutex mu_;
   Id next_ = 1;
   std::unordered_map<Id, std::function<void()>> open_;
+};
+
+// Open connections per client address, for the per-IP cap (http.max_connections_per_ip).
+class PerIpCount {
+ public:
+  // Counts a new connection of `ip`; false (nothing counted) when it already has `cap` (0: no cap).
+  bool try_add(const std::string& ip, size_t cap);
+  void remove(const std::string& ip);
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::string, size_t> open_;
 };
 
 }  // namespace kg::net

@@ -90,22 +90,25 @@ awaitable<void> write_error_and_close(Conn& c, const api::Response& r) {
   c.stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
 }
 
-awaitable<void> serve(std::shared_ptr<Conn> conn, SessionEnv& env) {
+// The peer's address as allowlists see it: an IPv4 client on a dual-stack listener shows as
+// ::ffff:a.b.c.d, which is a.b.c.d.
+std::string peer_ip(const asio::ip::tcp::socket& socket) {
+  boost::system::error_code ec;
+  auto ep = socket.remote_endpoint(ec);
+  if (ec) return {};
+  auto addr = ep.address();
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped()) addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+  return addr.to_string();
+}
+
+// Over the per-IP connection cap: one answer, then the connection is closed.
+awaitable<void> refuse(std::shared_ptr<Conn> conn, size_t cap) {
+  co_await write_error_and_close(*conn, api::error_response(make_error(err::kTooManyConnections, cap)));
+}
+
+awaitable<void> serve(std::shared_ptr<Conn> conn, std::string remote_ip, SessionEnv& env) {
   Conn& c = *conn;
   const HttpLimits& lim = env.limits;
-  std::string remote_ip;
-  {
-    boost::system::error_code ec;
-    auto ep = c.stream.socket().remote_endpoint(ec);
-    if (!ec) {
-      // An IPv4 client on a dual-stack listener shows as ::ffff:a.b.c.d; allowlists see a.b.c.d.
-      auto addr = ep.address();
-      if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
-        addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
-      }
-      remote_ip = addr.to_string();
-    }
-  }
   beast::flat_buffer buffer(lim.max_header_bytes + lim.max_body_bytes + 16 * 1024);
   int pipelined = 0;
   for (int served = 0;; ++served) {
@@ -188,7 +191,13 @@ awaitable<void> serve(std::shared_ptr<Conn> conn, SessionEnv& env) {
 void spawn_http_session(asio::ip::tcp::socket socket, SessionEnv& env) {
   boost::system::error_code ec;
   socket.set_option(asio::ip::tcp::no_delay(true), ec);
+  std::string ip = peer_ip(socket);
   auto conn = std::make_shared<Conn>(std::move(socket));
+  if (!env.per_ip.try_add(ip, env.limits.max_connections_per_ip)) {
+    spdlog::warn("event=connection_refused ip={} reason=\"per-IP cap of {}\"", ip, env.limits.max_connections_per_ip);
+    asio::co_spawn(conn->stream.get_executor(), refuse(conn, env.limits.max_connections_per_ip), asio::detached);
+    return;
+  }
   env.api.metrics().connection_opened();
   auto executor = conn->stream.get_executor();
   Connections::Id id = env.connections.add([weak = std::weak_ptr<Conn>(conn), executor] {
@@ -196,7 +205,7 @@ void spawn_http_session(asio::ip::tcp::socket socket, SessionEnv& env) {
       if (auto c = weak.lock(); c && c->idle) c->stream.cancel();
     });
   });
-  asio::co_spawn(executor, serve(conn, env), [conn, id, &env](std::exception_ptr e) {
+  asio::co_spawn(executor, serve(conn, ip, env), [conn, id, ip, &env](std::exception_ptr e) {
     if (e) {
       try {
         std::rethrow_exception(e);
@@ -205,6 +214,7 @@ void spawn_http_session(asio::ip::tcp::socket socket, SessionEnv& env) {
       }
     }
     env.connections.remove(id);
+    env.per_ip.remove(ip);
     env.api.metrics().connection_closed();
   });
 }

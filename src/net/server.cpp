@@ -38,7 +38,7 @@ struct Server::Impl {
   Impl(api::Api& a, api::AdminCommands& ad, std::atomic<bool>& r, NetConfig c)
       : api(a), admin(ad), ready(r), config(std::move(c)), ioc(config.io_threads),
         workers(static_cast<size_t>(config.worker_threads)), acceptor(ioc), admin_acceptor(ioc),
-        signals(ioc, SIGTERM, SIGINT), env{api, config.limits, workers, draining, connections} {}
+        signals(ioc, SIGTERM, SIGINT), env{api, config.limits, workers, draining, connections, per_ip} {}
 
   api::Api& api;
   api::AdminCommands& admin;
@@ -51,6 +51,7 @@ struct Server::Impl {
   asio::signal_set signals;
   std::atomic<bool> draining{false};
   Connections connections;
+  PerIpCount per_ip;
   SessionEnv env;
 
   awaitable<void> accept_http() {

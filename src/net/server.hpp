@@ -21,6 +21,7 @@ struct HttpLimits {
   std::chrono::milliseconds body_timeout{30'000};
   int max_requests_per_connection = 100'000;
   int max_pipelined = 16;  // requests already buffered behind the one being answered
+  size_t max_connections_per_ip = 1000;  // open at once from one address (0: no cap); over it one 429, then closed
   // WebSocket connections (streams, the WebSocket API).
   std::chrono::milliseconds ws_idle_timeout{60'000};  // a ping at half of it; closed without an answer
   std::chrono::seconds ws_max_lifetime{24 * 3600};     // Binance's 24 hours

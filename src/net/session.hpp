@@ -19,6 +19,7 @@ struct SessionEnv {
   boost::asio::thread_pool& workers;
   std::atomic<bool>& draining;
   Connections& connections;
+  PerIpCount& per_ip;
 };
 
 void spawn_http_session(boost::asio::ip::tcp::socket socket, SessionEnv& env);

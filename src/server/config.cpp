@@ -72,6 +72,8 @@ const std::vector<Setting>& settings() {
       millis("http.idle_timeout_ms", [](Config& c) -> std::chrono::milliseconds& { return c.http.idle_timeout; }),
       millis("http.body_timeout_ms", [](Config& c) -> std::chrono::milliseconds& { return c.http.body_timeout; }),
       number<int>("http.max_requests_per_connection", [](Config& c) -> int& { return c.http.max_requests_per_connection; }, 1, 100'000'000),
+      number<size_t>("http.max_connections_per_ip",
+                     [](Config& c) -> size_t& { return c.http.max_connections_per_ip; }, 0, 1'000'000),
       number<int>("http.max_pipelined", [](Config& c) -> int& { return c.http.max_pipelined; }, 0, 1024),
       millis("http.ws_idle_timeout_ms", [](Config& c) -> std::chrono::milliseconds& { return c.http.ws_idle_timeout; }),
       Setting{"http.ws_max_lifetime_seconds",

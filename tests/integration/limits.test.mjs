@@ -1,7 +1,7 @@
 // HTTP/1.1 limits and robustness, with hand-made bytes over raw TCP.
 
 import assert from 'node:assert/strict';
-import { before, after, test } from 'node:test';
+import { before, after, describe, test } from 'node:test';
 import { forEachBackend, startServer, RawConn, rawRequest, sleep } from './harness.mjs';
 
 const show = (res) => (res ? `${res.status} ${JSON.stringify(res.headers)} ${res.text.slice(0, 300)}` : 'no response');
@@ -125,5 +125,36 @@ forEachBackend('HTTP limits', (backend) => {
     } finally {
       c.destroy();
     }
+  });
+});
+
+describe('connections per IP (H5) [sqlite]', () => {
+  let s;
+  before(async () => { s = await startServer({ env: { KEYGATE_HTTP_MAX_CONNECTIONS_PER_IP: '5' } }); });
+  after(async () => { await s?.stop(); });
+
+  test('beyond the cap a connection gets one 429 and is closed; the open ones are served', async () => {
+    const open = [];
+    try {
+      for (let i = 0; i < 5; i++) open.push(await RawConn.open(s.port));
+      await sleep(100);
+      const sixth = await RawConn.open(s.port);
+      const res = await sixth.readResponse(3000);
+      assertRawError(res, 429, -1003);
+      assert.match(res.body.msg, /5 open connections per IP/);
+      assert.ok(await sixth.waitClosed(2000), 'closed after the answer');
+      // The five are not affected: each still gets its answer.
+      for (const c of open) {
+        c.write('GET /api/v3/ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+        assert.equal((await c.readResponse(3000))?.status, 200);
+      }
+      // One closes: there is room for one more.
+      open.pop().destroy();
+      await sleep(200);
+      assert.equal((await rawPing(s.port))?.status, 200);
+    } finally {
+      for (const c of open) c.destroy();
+    }
+    assert.match(s.stderr(), /event=connection_refused ip=127\.0\.0\.1/);
   });
 });
