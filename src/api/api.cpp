@@ -122,6 +122,64 @@ Response Api::run_signed(const Route& route, Context& ctx) {
   return response;
 }
 
+// run_signed for a route that answers later: everything up to the handler runs now, on the calling
+// (network) thread; the access log, the order counts, the rate-limit headers and the metrics are
+// added when the answer is made.
+void Api::handle_async(const Request& request, Router::Match m, Reply reply) {
+  const auto started = std::chrono::steady_clock::now();
+  const Route& route = *m.route;
+  RateLimitGate::Ticket limits = rate_limits_.admit(request, m);
+  // What every answer gets on its way out, on the thread that makes it.
+  auto finish = [this, limits, started, &route](Response r) {
+    rate_limits_.add_headers(limits, r);
+    services_.metrics.record(route.path, r.status,
+                             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    return r;
+  };
+  auto now = [&reply, finish](Response r) { reply([finish, r = std::move(r)]() mutable { return finish(std::move(r)); }); };
+  if (limits.refusal) return now(std::move(*limits.refusal));
+  try {
+    auto params = std::make_shared<Result<Params>>(parse_params(request.query, request.body));
+    if (!*params) return now(error_response(params->error()));
+    const std::string ip = client_ip(request, services_.trusted_proxies);
+    auth::SignedRequest signed_request{request.header("x-mbx-apikey"), request.query, request.body, **params, ip,
+                                       request.method, request.path, request.ws_payload,
+                                       request.ws_payload_encoded, request.ws_session_key};
+    auto passed = services_.gatekeeper.check(signed_request, auth_security(route.security), route.permission);
+    if (!passed) return now(error_response(passed.error()));
+    auto key = passed->key;
+    const int64_t checked_at = passed->checked_at_ms;
+    auto record = [this, key, ip, &request, checked_at](const Response& r) {
+      services_.gatekeeper.record(*key, ip, request.method, request.path, r.status, checked_at, r.error);
+    };
+    const auto own = key_limits_.admit(key->key, RateLimitGate::weight(request, m), route.counts_as_order, checked_at);
+    if (!own.passed) {
+      Response refused = error_response(own.orders ? make_error(err::kKeyTooManyOrders, own.limit)
+                                                   : make_error(err::kKeyTooMuchWeight, own.limit));
+      refused.headers.emplace_back("Retry-After", std::to_string(own.retry_after_s));
+      record(refused);
+      return now(std::move(refused));
+    }
+    std::optional<auth::RateLimiter::OrderResult> counted;
+    if (route.counts_as_order) {
+      counted = rate_limits_.limiter().admit_order(key->key.user_id);
+      if (!counted->passed) return now(rate_limits_.order_refusal(*counted));
+    }
+    Context ctx{request, std::nullopt, std::move(m.params), key, &**params};
+    route.async_handler(ctx, [this, reply, finish, record, counted, params](std::function<Response()> make) {
+      reply([this, finish, record, counted, make = std::move(make)] {
+        Response r = make();
+        if (counted && r.status == 200) rate_limits_.add_order_headers(*counted, r);
+        record(r);
+        return finish(std::move(r));
+      });
+    });
+  } catch (const std::exception& e) {
+    spdlog::error("event=handler_error route={} error=\"{}\"", route.path, e.what());
+    now(error_response(make_error(err::kUnknown)));
+  }
+}
+
 Response Api::handle(const Request& request, Router::Match m) {
   const auto started = std::chrono::steady_clock::now();
   Response response;

@@ -51,6 +51,10 @@ class Api {
   // on the worker pool, else inline on the network thread) and hands the match to `handle`.
   Router::Match route(const Request& request) const { return router_.match(request.method, request.path); }
   static bool blocking(const Router::Match& m) { return m.route && m.route->blocking; }
+  // A route whose answer comes later (Route::answers_later): the network layer calls handle_async,
+  // whose `reply` runs on whatever thread the answer is ready on; its `make` builds the response.
+  static bool answers_later(const Router::Match& m) { return m.route && m.route->async_handler; }
+  void handle_async(const Request& request, Router::Match match, Reply reply);
   Response handle(const Request& request, Router::Match match);
   Response handle(const Request& request) { return handle(request, route(request)); }
   const Router& router() const { return router_; }

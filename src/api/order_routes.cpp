@@ -252,14 +252,11 @@ json::object cancel_json(const Order& o, const std::string& cancel_client_id, in
                       {"selfTradePreventionMode", text(matching::to_string(o.stp))}};
 }
 
-Response new_order(const Services& s, Context& ctx) {
-  auto parsed = parse_new_order(s, ctx);
-  if (!parsed) return error_response(parsed.error());
-  auto placed = s.trading.place(parsed->request);
+Response placed_response(const Result<trading::Placed>& placed, RespType resp) {
   if (!placed) return error_response(placed.error());
-  if (parsed->resp == RespType::kAck) return json_response(ack_json(placed->order));
+  if (resp == RespType::kAck) return json_response(ack_json(placed->order));
   json::object out = result_json(placed->order);
-  if (parsed->resp == RespType::kFull) {
+  if (resp == RespType::kFull) {
     json::array fills;
     for (const auto& f : placed->fills) {
       fills.push_back(json::object{{"price", amount_text(f.price)},
@@ -271,6 +268,17 @@ Response new_order(const Services& s, Context& ctx) {
     out["fills"] = std::move(fills);
   }
   return json_response(out);
+}
+
+// Answers once the order is durable, without a thread waiting for the engine: the engine thread
+// only hands the result over; the JSON is made where the connection lives.
+void new_order(const Services& s, Context& ctx, const Reply& reply) {
+  auto parsed = parse_new_order(s, ctx);
+  if (!parsed) return reply([e = parsed.error()] { return error_response(e); });
+  const RespType resp = parsed->resp;
+  s.trading.place_async(std::move(parsed->request), [reply, resp](Result<trading::Placed>&& placed) {
+    reply([placed = std::move(placed), resp] { return placed_response(placed, resp); });
+  });
 }
 
 Response test_order(const Services& s, Context& ctx) {
@@ -415,9 +423,9 @@ Response my_trades(const Services& s, Context& ctx) {
 }  // namespace
 
 void add_order_routes(Router& router, const Services& s) {
-  router.add(Route{"POST", "/api/v3/order", Security::kTrade, 1, true,
-                   [&s](Context& ctx) { return new_order(s, ctx); }, Permission::kTrade}
-                 .orders());
+  router.add(Route{"POST", "/api/v3/order", Security::kTrade, 1, true, nullptr, Permission::kTrade}
+                 .orders()
+                 .answers_later([&s](Context& ctx, Reply reply) { new_order(s, ctx, reply); }));
   router.add({"POST", "/api/v3/order/test", Security::kTrade, 1, true,
               [&s](Context& ctx) { return test_order(s, ctx); }, Permission::kTrade});
   router.add({"GET", "/api/v3/order", Security::kUserData, 4, true,

@@ -59,9 +59,12 @@ class RateLimitGate {
 
   auth::RateLimiter& limiter() { return limiter_; }
 
- private:
+  // place_order in two steps, for a handler that answers later: count (refused: the 429 to send),
+  // then add the counts to its answer.
   Response order_refusal(const auth::RateLimiter::OrderResult& r) const;
   void add_order_headers(const auth::RateLimiter::OrderResult& r, Response& response) const;
+
+ private:
 
   auth::RateLimiter limiter_;
   const keys::IpAllowlist& trusted_proxies_;

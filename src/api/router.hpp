@@ -4,6 +4,7 @@
 // re-check authentication.
 
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +36,11 @@ struct Context {
 };
 
 using Handler = std::function<Response(Context&)>;
+// An answer that comes later, from any thread: `make` builds the response where the network layer
+// wants it built (the connection's thread), so whoever calls the reply (the engine's thread, once
+// a command is durable) only hands it over.
+using Reply = std::function<void(std::function<Response()> make)>;
+using AsyncHandler = std::function<void(Context&, Reply reply)>;
 
 struct Route {
   Route(std::string method_, std::string path_, Security security_, int weight_, bool blocking_, Handler handler_,
@@ -65,6 +71,19 @@ struct Route {
   // A weight that depends on the parameters (Binance's depth by `limit`, tickers by how many
   // symbols): given the raw query string, it replaces `weight`.
   std::function<int(std::string_view query)> weigh;
+  // A handler that answers through a Reply instead of returning (order placement: it waits for the
+  // engine's commit without holding a thread). `handler` is then the same, waiting for the reply.
+  AsyncHandler async_handler;
+  Route&& answers_later(AsyncHandler h) && {
+    async_handler = h;
+    handler = [h](Context& ctx) {
+      std::promise<std::function<Response()>> ready;
+      auto made = ready.get_future();
+      h(ctx, [&ready](std::function<Response()> make) { ready.set_value(std::move(make)); });
+      return made.get()();
+    };
+    return std::move(*this);
+  }
   Route&& weighed(std::function<int(std::string_view query)> f) && {
     weigh = std::move(f);
     return std::move(*this);

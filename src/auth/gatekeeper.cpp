@@ -36,9 +36,14 @@ Error Gatekeeper::refuse(const KeyEntry* key, const SignedRequest& r, Error erro
 }
 
 void Gatekeeper::record(const KeyEntry& key, const SignedRequest& r, int status, int64_t now_ms, std::string_view error) {
+  record(key, r.ip, r.method, r.path, status, now_ms, error);
+}
+
+void Gatekeeper::record(const KeyEntry& key, std::string_view ip, std::string_view method, std::string_view path,
+                        int status, int64_t now_ms, std::string_view error) {
   std::string reason;
   if (status >= 400) reason = error.empty() ? "request failed with HTTP " + std::to_string(status) : std::string(error);
-  log_.record(key, r.ip, r.method, r.path, status, std::move(reason), now_ms);
+  log_.record(key, ip, method, path, status, std::move(reason), now_ms);
 }
 
 bool Gatekeeper::canonical_signature(const KeyEntry& key, std::string_view signature, Canonical& out) {

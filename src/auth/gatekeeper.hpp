@@ -59,6 +59,8 @@ class Gatekeeper {
   // `error` is the handler's "code msg" when it refused the request.
   void record(const keys::KeyEntry& key, const SignedRequest& request, int status, int64_t now_ms = 0,
               std::string_view error = {});
+  void record(const keys::KeyEntry& key, std::string_view ip, std::string_view method, std::string_view path,
+              int status, int64_t now_ms, std::string_view error);
 
  private:
   Error refuse(const keys::KeyEntry* key, const SignedRequest& request, Error error, std::string reason);

@@ -78,6 +78,17 @@ class Engine {
   // reach the user streams. Set before start(); must not block.
   void set_commit_listener(std::function<void(const Batch&)> listener) { commit_listener_ = std::move(listener); }
 
+  // Runs `command` on the engine thread and hands its result to `reply`, on the engine thread, once
+  // its effects are durable: for callers that must not hold a thread while they wait (the network
+  // layer). `reply` must be quick: hand the value on, do not work on it.
+  template <typename T>
+  void submit_then(std::function<T(Batch&)> command, std::function<void(T&&)> reply) {
+    enqueue([command = std::move(command), reply = std::move(reply)](Batch& batch) -> std::function<void()> {
+      auto value = std::make_shared<T>(command(batch));
+      return [reply, value] { reply(std::move(*value)); };
+    });
+  }
+
   // The journal as stored, for verification (`keygate admin ledger verify`).
   std::vector<ledger::Entry> load_journal();
 

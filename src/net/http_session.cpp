@@ -90,6 +90,21 @@ awaitable<void> write_error_and_close(Conn& c, const api::Response& r) {
   c.stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
 }
 
+// A route that answers later (order placement): the coroutine waits without holding a thread, and
+// the answer is made back on this connection's strand, whichever thread it was ready on.
+template <typename Token>
+auto answer_later(api::Api& api, const api::Request& request, api::Router::Match match, Token&& token) {
+  return asio::async_initiate<Token, void(api::Response)>(
+      [&api, &request](auto handler, api::Router::Match m) {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        api.handle_async(request, std::move(m), [shared](std::function<api::Response()> make) {
+          auto ex = asio::get_associated_executor(*shared);
+          asio::post(ex, [shared, make = std::move(make)] { std::move(*shared)(make()); });
+        });
+      },
+      token, std::move(match));
+}
+
 // The peer's address as allowlists see it: an IPv4 client on a dual-stack listener shows as
 // ::ffff:a.b.c.d, which is a.b.c.d.
 std::string peer_ip(const asio::ip::tcp::socket& socket) {
@@ -166,7 +181,9 @@ awaitable<void> serve(std::shared_ptr<Conn> conn, std::string remote_ip, Session
     }
     api::Response response;
     auto match = env.api.route(request);
-    if (api::Api::blocking(match)) {
+    if (api::Api::answers_later(match)) {
+      response = co_await answer_later(env.api, request, std::move(match), use_awaitable);
+    } else if (api::Api::blocking(match)) {
       response = co_await asio::co_spawn(
           env.workers, [&]() -> awaitable<api::Response> { co_return env.api.handle(request, std::move(match)); },
           use_awaitable);

@@ -207,6 +207,14 @@ Result<Placed> Trading::place(OrderRequest request) {
       .get();
 }
 
+void Trading::place_async(OrderRequest request, std::function<void(Result<Placed>&&)> done) {
+  if (auto s = check(request); !s) return done(s.error());
+  if (request.client_order_id.empty()) return done(make_error(err::kBadParam, "newClientOrderId"));
+  engine_.submit_then<Result<Placed>>(
+      [this, request = std::move(request)](engine::Batch& batch) { return place_now(batch, request); },
+      std::move(done));
+}
+
 Result<int64_t> Trading::hold_amount(const Book& b, const OrderRequest& r) const {
   if (r.type != OrderType::kMarket) {
     return r.side == Side::kBuy ? matching::quote_of(r.price, r.quantity) : r.quantity;

@@ -4,6 +4,7 @@
 // entries. See README.md and docs/architecture.md ("the life of an order").
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -49,6 +50,9 @@ class Trading {
   // state (NEW, PARTIALLY_FILLED, FILLED, EXPIRED, EXPIRED_IN_MATCH) returned with its fills,
   // once durable.
   Result<Placed> place(OrderRequest request);
+  // The same without holding the calling thread: `done` gets the result on the engine thread once
+  // it is durable (or at once, on this thread, for what needs no state).
+  void place_async(OrderRequest request, std::function<void(Result<Placed>&&)> done);
 
   // Cancels the user's open order by id (> 0) or clientOrderId, releasing what it still holds.
   // An unknown, closed or another user's order: -2011 "Unknown order sent.".
