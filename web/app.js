@@ -1,7 +1,8 @@
 // keygate's web console: sign-up, login (with 2FA), two-factor setup, API keys (the creation
 // wizard, the secret shown once, activate/deactivate, rotate, delete, delete all, access logs,
-// per-key withdrawal limits), and the wallet (balances, deposit addresses and history, withdrawals,
-// internal transfers, the withdrawal address book and its address-management switch).
+// per-key withdrawal limits and rate limits), and the wallet (balances, deposit addresses and
+// history, withdrawals, internal transfers, the withdrawal address book and its address-management
+// switch).
 // Plain ES module, no build step. The session lives in an HttpOnly cookie; every state-changing
 // call carries the kg_csrf cookie's value as X-CSRF-Token. Nothing is written to localStorage or
 // sessionStorage, and secrets exist only in the DOM of the screen that shows them.
@@ -516,6 +517,8 @@ function keyRow(k, actionErr) {
   del.addEventListener('click', () => deleteDialog(k));
   const log = h('a', { href: `#/keys/${encodeURIComponent(k.apiKey)}/log`, class: 'button small-btn', 'data-action': 'log' }, 'Access log');
   const withdraws = k.permissions.includes('WITHDRAW');
+  const rates = h('button', { type: 'button', class: 'small-btn', 'data-action': 'rate-limits' }, 'Rate limits');
+  rates.addEventListener('click', () => rateLimitsDialog(k));
   const limits = withdraws
     ? h('a', { href: `#/keys/${encodeURIComponent(k.apiKey)}/withdraw`, class: 'button small-btn', 'data-action': 'withdraw-rules' }, 'Withdrawal limits')
     : null;
@@ -525,14 +528,15 @@ function keyRow(k, actionErr) {
     cell('Type', typeName(k.type)),
     cell('Permissions', h('div', { class: 'perms' }, perms),
       k.tradingAuthorityExpirationTime ? h('div', { class: 'small muted' }, 'Trading until ', fmtTime(k.tradingAuthorityExpirationTime)) : null,
-      withdraws ? h('div', { class: 'small muted rules-summary' }) : null),
+      withdraws ? h('div', { class: 'small muted rules-summary' }) : null,
+      h('div', { class: 'small limits-line' }, h('span', { class: 'muted' }, 'Rate limits: '), limitsSummary(k.limits))),
     cell('Read-only', k.readOnly ? 'Yes' : 'No'),
     cell('IP access', ips),
     cell('Status', statusBadge(k.status)),
     cell('Created', timeEl(k.createdAt)),
     cell('Expires', expires),
     cell('Last used', ...lastUsed),
-    cell('Actions', h('div', { class: 'row-actions' }, toggle, log, limits, rotate, del)));
+    cell('Actions', h('div', { class: 'row-actions' }, toggle, log, rates, limits, rotate, del)));
 }
 
 const typeName = (t) => ({ HMAC_SHA256: 'HMAC', ED25519: 'Ed25519', RSA: 'RSA' }[t] || t);
@@ -656,6 +660,97 @@ function rotateDialog(k) {
       },
     };
   }, { id: 'rotate-dialog' });
+}
+
+// A key's own rate limits, below the account's (orders) and the IP's (weight): {ordersPer10s,
+// weightPerMinute}, null where it has none. Lowering one, or setting one where there was none, needs
+// no code; raising or removing one does (the server answers -7200 without it, as for withdrawal limits).
+
+function limitsText(l) {
+  const parts = [];
+  if (l?.ordersPer10s) parts.push(`Orders: ${l.ordersPer10s} per 10 s`);
+  if (l?.weightPerMinute) parts.push(`Weight: ${l.weightPerMinute} per minute`);
+  return parts.length ? parts.join(' · ') : 'Account limits only';
+}
+
+function limitsSummary(l) {
+  const own = !!(l?.ordersPer10s || l?.weightPerMinute);
+  const el = h('span', { class: `key-limits${own ? '' : ' muted'}` });
+  if (!own) el.textContent = limitsText(l);
+  else {
+    const parts = limitsText(l).split(' · ');
+    parts.forEach((p, i) => append(el, i ? ' · ' : null, h('span', { class: 'nowrap' }, p)));
+  }
+  return el;
+}
+
+function rateLimitsDialog(k) {
+  const now = k.limits || {};
+  modal(`Rate limits of "${k.label}"`, (form) => {
+    form.noValidate = true;
+    const number = (label, name, value, hint) => field(label, {
+      type: 'number', inputmode: 'numeric', min: '1', step: '1', name, id: `limit-${name}`, autocomplete: 'off',
+      placeholder: 'No limit of its own', value: value ? String(value) : null,
+    }, hint);
+    const orders = number('New orders per 10 seconds', 'ordersPer10s', now.ordersPer10s, 'Empty: none of its own.');
+    const weight = number('Request weight per minute', 'weightPerMinute', now.weightPerMinute,
+      'Empty: none of its own. An order weighs 1, /api/v3/account 20.');
+    const code = codeField('Two-factor code (only when raising)', {
+      required: false,
+      hint: 'Not needed to lower a limit or set a new one; raising or removing one asks for it.',
+    });
+    code.wrap.classList.add('optional-code');
+    if (!me?.twoFactorEnabled) code.wrap.hidden = true;
+    const inputs = [[orders.input, 'ordersPer10s', 'new orders per 10 seconds'], [weight.input, 'weightPerMinute', 'request weight per minute']];
+    return {
+      body: [
+        h('p', {}, 'Limits for this key alone, below the account\'s limits (on Binance: 50 new orders per 10 seconds, ',
+          '6000 request weight per minute), so a runaway program cannot use up what your other keys need. ',
+          'Over them its requests get HTTP 429.'),
+        h('p', { class: 'notice info', id: 'limits-now' }, h('strong', {}, 'Now: '), limitsText(now)),
+        h('div', { class: 'limits-fields' }, orders.wrap, weight.wrap),
+        code.wrap,
+      ],
+      submitLabel: 'Save rate limits',
+      onSubmit: async ({ err }) => {
+        const body = {};
+        for (const [input, name, what] of inputs) {
+          const v = input.value.trim();
+          if (input.validity.badInput || (v && (!/^[0-9]{1,9}$/.test(v) || Number(v) < 1))) {
+            showError(err, `The ${what} must be a whole number from 1 to 999999999, or empty for no limit of its own.`);
+            input.focus();
+            return false;
+          }
+          body[name] = v ? Number(v) : null;
+        }
+        const totp = code.input.value.trim();
+        if (totp) {
+          if (!/^[0-9]{6}$/.test(totp)) { showError(err, 'The two-factor code has 6 digits.'); code.input.focus(); return false; }
+          body.totp = totp;
+        }
+        let saved;
+        try {
+          saved = await api('PUT', `/console/v1/keys/${encodeURIComponent(k.apiKey)}/limits`, body);
+        } catch (e) {
+          if (e.code === -7200) {
+            if (!me?.twoFactorEnabled) {
+              showError(err, { code: e.code, msg: 'Raising or removing a limit needs a two-factor code, and two-factor authentication is off. Turn it on under Security first.' });
+              return false;
+            }
+            code.input.required = true;
+            code.wrap.classList.add('needed');
+            showError(err, { code: e.code, msg: 'This change lets the key do more than before: enter a two-factor code and save again.' });
+            code.input.focus();
+            return false;
+          }
+          if (e.code === -7201) { code.input.select(); code.input.focus(); }
+          throw e;
+        }
+        flash = { kind: 'ok', text: `The rate limits of "${k.label}" are saved: ${limitsText(saved)}.` };
+        return true;
+      },
+    };
+  }, { id: 'rate-limits-dialog' });
 }
 
 // The secret, once: with a copy button and a clear warning. Nothing keeps it but this DOM.
