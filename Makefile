@@ -5,7 +5,7 @@ LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= ./data
 
 .PHONY: all deps test-deps bench-deps build run test unit integration fuzz bench bench-matching bench-http bench-http-pg \
-	bench-orders bench-orders-pg format clean
+	bench-orders bench-orders-pg bench-streams format clean
 
 all: build
 
@@ -37,12 +37,14 @@ integration: build
 # Benchmarks print medians and ratios against a reference measured in the same run
 # (docs/performance.md); pinned to cores when taskset is there. `make bench` runs them all:
 # the gatekeeper and the matching engine on one core, the rate-limit counters (one and two
-# threads), then durable transfers and durable orders through HTTP against nginx (bench/README.md).
+# threads), then durable transfers and durable orders through HTTP against nginx, then WebSocket
+# stream fan-out and executionReport latency against a plain broadcaster (bench/README.md).
 # BENCH_HTTP_ARGS passes options to bench/http_transfers.sh, for transfers and orders alike
-# (e.g. --runs 7 or --workers 64).
+# (e.g. --runs 7 or --workers 64); BENCH_STREAMS_ARGS to bench/streams.sh (e.g. --runs 7).
 PIN1 = $(shell command -v taskset >/dev/null && echo taskset -c 1)
 BENCH_HTTP = bash bench/http_transfers.sh --bin $(BUILD_DIR)/keygate $(BENCH_HTTP_ARGS)
 BENCH_ORDERS = bash bench/http_transfers.sh --kind orders --bin $(BUILD_DIR)/keygate $(BENCH_HTTP_ARGS)
+BENCH_STREAMS = bash bench/streams.sh --bin $(BUILD_DIR)/keygate $(BENCH_STREAMS_ARGS)
 
 bench: bench-deps build
 	@$(PIN1) $(BUILD_DIR)/bench/kg_bench_gatekeeper 1000 7 100000
@@ -50,6 +52,7 @@ bench: bench-deps build
 	@$(BUILD_DIR)/bench/kg_bench_rate_limit 10000 7 200000
 	@$(BENCH_HTTP)
 	@$(BENCH_ORDERS)
+	@$(BENCH_STREAMS)
 
 bench-matching: build
 	@$(PIN1) $(BUILD_DIR)/bench/kg_bench_matching 7 10000 1000000
@@ -59,6 +62,10 @@ bench-http: bench-deps build
 
 bench-orders: bench-deps build
 	@$(BENCH_ORDERS)
+
+# About 3 minutes; `npm ci` in bench/ (the ws package) the first time.
+bench-streams: bench-deps build
+	@$(BENCH_STREAMS)
 
 # The same against a throwaway PostgreSQL with fsync on (durable commits).
 bench-http-pg: build

@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev
 )
 test=0
+bench=0
 for flag in "$@"; do
   case "$flag" in
     --test)
@@ -21,6 +22,7 @@ for flag in "$@"; do
       # bench/http_transfers.sh: wrk drives both servers, nginx is the reference, node sets up
       # the users and signs the requests, python3 checks the store, taskset (util-linux) pins,
       # pgrep (procps) finds the nginx worker.
+      bench=1
       packages+=(wrk nginx nodejs python3 util-linux procps) ;;
     --postgres)
       packages+=(postgresql) ;;  # `make bench-http-pg` (scripts/with-postgres.sh)
@@ -34,7 +36,8 @@ for p in "${packages[@]}"; do
   [ "$status" = "install ok installed" ] || missing+=("$p")
 done
 # Debian's nodejs has no npm of its own; images with Node.js from elsewhere bring it.
-if [ $test -eq 1 ] && ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
+# The compat and browser tests (--test) and the streams benchmark (--bench) npm ci their clients.
+if { [ $test -eq 1 ] || [ $bench -eq 1 ]; } && ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "installing: ${missing[*]}"
