@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "store/rows.hpp"
+
 #include <cstdlib>
+#include <cstring>
 
 namespace kg::engine {
 
@@ -17,6 +20,17 @@ Status Batch::post(ledger::Entry entry) {
   ++next_id_;
   entries_.push_back(std::move(entry));
   return ok_status();
+}
+
+void Batch::insert(const char* table_columns, std::vector<store::Value> row) {
+  for (auto& r : inserts_) {
+    if (r.table_columns == table_columns || std::strcmp(r.table_columns, table_columns) == 0) {
+      r.values.insert(r.values.end(), std::make_move_iterator(row.begin()), std::make_move_iterator(row.end()));
+      return;
+    }
+  }
+  const size_t columns = row.size();
+  inserts_.push_back(Rows{table_columns, columns, std::move(row)});
 }
 
 Engine::Engine(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
@@ -111,19 +125,23 @@ void Engine::run() {
 }
 
 void Engine::commit(Batch& batch) {
-  if (batch.entries().empty() && batch.writes().empty()) return;
+  if (batch.entries().empty() && batch.writes().empty() && batch.inserts().empty()) return;
   try {
-    store_.tx([&](store::Db& db) {
-      for (const auto& e : batch.entries()) {
-        db.exec("INSERT INTO journal_entries (id, at, kind, reference) VALUES (?, ?, ?, ?)",
-                {e.id, e.at_ms, e.kind, e.reference});
-        int64_t seq = 0;
-        for (const auto& p : e.postings) {
-          db.exec("INSERT INTO journal_postings (entry_id, seq, account_kind, owner, asset, amount) "
-                  "VALUES (?, ?, ?, ?, ?, ?)",
-                  {e.id, seq++, static_cast<int64_t>(p.account.kind), p.account.owner, p.asset, p.amount});
-        }
+    std::vector<store::Value> entries, postings;
+    entries.reserve(batch.entries().size() * 4);
+    postings.reserve(batch.entries().size() * 4 * 6);
+    for (const auto& e : batch.entries()) {
+      entries.insert(entries.end(), {e.id, e.at_ms, e.kind, e.reference});
+      int64_t seq = 0;
+      for (const auto& p : e.postings) {
+        postings.insert(postings.end(),
+                        {e.id, seq++, static_cast<int64_t>(p.account.kind), p.account.owner, p.asset, p.amount});
       }
+    }
+    store_.tx([&](store::Db& db) {
+      store::insert_rows(db, "journal_entries (id, at, kind, reference)", 4, entries);
+      store::insert_rows(db, "journal_postings (entry_id, seq, account_kind, owner, asset, amount)", 6, postings);
+      for (const auto& rows : batch.inserts()) store::insert_rows(db, rows.table_columns, rows.columns, rows.values);
       for (auto& write : batch.writes()) write(db);
     });
   } catch (const std::exception& e) {

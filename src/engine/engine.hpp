@@ -32,12 +32,22 @@ class Batch {
   Status post(ledger::Entry entry);
   // Extra writes in the same transaction as the batch's journal (idempotency rows, histories).
   void also(std::function<void(store::Db&)> write) { writes_.push_back(std::move(write)); }
+  // A new row, written with the batch's other new rows of its table in few statements
+  // (store/rows.hpp), after the journal and before every `also` write (which may update it).
+  // `table_columns` ("orders (order_id, ...)") must outlive the batch.
+  void insert(const char* table_columns, std::vector<store::Value> row);
   // Runs on the engine thread once the batch is durable, before any reply is released, in the
   // order the commands asked: how committed events reach readers (market data, streams).
   void on_commit(std::function<void()> action) { committed_.push_back(std::move(action)); }
 
   std::vector<ledger::Entry>& entries() { return entries_; }
   std::vector<std::function<void(store::Db&)>>& writes() { return writes_; }
+  struct Rows {
+    const char* table_columns;
+    size_t columns;
+    std::vector<store::Value> values;
+  };
+  std::vector<Rows>& inserts() { return inserts_; }
   std::vector<std::function<void()>>& committed() { return committed_; }
 
  private:
@@ -46,6 +56,7 @@ class Batch {
   int64_t now_ms_;
   std::vector<ledger::Entry> entries_;
   std::vector<std::function<void(store::Db&)>> writes_;
+  std::vector<Rows> inserts_;
   std::vector<std::function<void()>> committed_;
 };
 

@@ -51,6 +51,8 @@ class Db {
   // One statement with `?` placeholders. Returns the number of rows changed.
   virtual int64_t exec(std::string_view sql, Params params = {}) = 0;
   virtual std::vector<Row> query(std::string_view sql, Params params = {}) = 0;
+  // exec with as many parameters as the statement has, known only at run time (multi-row inserts).
+  virtual int64_t exec_values(std::string_view sql, const std::vector<Value>& params) = 0;
   // Several statements, no parameters (migrations).
   virtual void exec_script(std::string_view sql) = 0;
   virtual void begin() = 0;

@@ -54,14 +54,16 @@ Order order_from_row(const store::Row& r) {
   return o;
 }
 
-void insert_order(store::Db& db, const Order& o) {
-  db.exec(
-      std::string("INSERT INTO orders (") + kOrderColumns +
-          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      {o.order_id, o.user_id, o.symbol, o.client_order_id, text(matching::to_string(o.side)),
-       text(matching::to_string(o.type)), text(matching::to_string(o.tif)),
-       text(matching::to_string(o.stp)), o.price, o.orig_qty, o.orig_quote_qty, o.executed_qty,
-       o.cumm_quote_qty, text(matching::to_string(o.status)), o.held, o.created_ms, o.updated_ms});
+const char* const kOrdersTable = [] {
+  static const std::string table = std::string("orders (") + kOrderColumns + ")";
+  return table.c_str();
+}();
+
+std::vector<store::Value> order_values(const Order& o) {
+  return {o.order_id, o.user_id, o.symbol, o.client_order_id, text(matching::to_string(o.side)),
+          text(matching::to_string(o.type)), text(matching::to_string(o.tif)), text(matching::to_string(o.stp)),
+          o.price, o.orig_qty, o.orig_quote_qty, o.executed_qty, o.cumm_quote_qty,
+          text(matching::to_string(o.status)), o.held, o.created_ms, o.updated_ms};
 }
 
 void update_order(store::Db& db, const Order& o) {
@@ -94,12 +96,15 @@ TradeRow trade_from_row(const store::Row& r) {
   return t;
 }
 
-void insert_trade(store::Db& db, const TradeRow& t) {
-  db.exec(std::string("INSERT INTO trades (") + kTradeColumns +
-              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          {t.trade_id, t.symbol, t.base_asset, t.quote_asset, t.price, t.qty, t.quote_qty,
-           t.buyer_id, t.buyer_order_id, t.buyer_fee, t.seller_id, t.seller_order_id, t.seller_fee,
-           int64_t{t.buyer_maker ? 1 : 0}, t.entry_id, t.created_ms});
+const char* const kTradesTable = [] {
+  static const std::string table = std::string("trades (") + kTradeColumns + ")";
+  return table.c_str();
+}();
+
+std::vector<store::Value> trade_values(const TradeRow& t) {
+  return {t.trade_id, t.symbol, t.base_asset, t.quote_asset, t.price, t.qty, t.quote_qty,
+          t.buyer_id, t.buyer_order_id, t.buyer_fee, t.seller_id, t.seller_order_id, t.seller_fee,
+          int64_t{t.buyer_maker ? 1 : 0}, t.entry_id, t.created_ms};
 }
 
 }  // namespace kg::trading

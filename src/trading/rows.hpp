@@ -4,6 +4,7 @@
 // API.
 
 #include <string>
+#include <vector>
 
 #include "store/db.hpp"
 #include "trading/types.hpp"
@@ -15,7 +16,9 @@ inline constexpr const char* kOrderColumns =
     "orig_quote_qty, executed_qty, cumm_quote_qty, status, held, created_at, updated_at";
 
 Order order_from_row(const store::Row& row);
-void insert_order(store::Db& db, const Order& order);
+// "orders (<kOrderColumns>)" and an order's values in that order, for engine::Batch::insert.
+extern const char* const kOrdersTable;
+std::vector<store::Value> order_values(const Order& order);
 // The fields that change after placement: executed, quote, status, held, update time.
 void update_order(store::Db& db, const Order& order);
 
@@ -40,6 +43,7 @@ inline constexpr const char* kTradeColumns =
     "buyer_fee, seller_id, seller_order_id, seller_fee, buyer_maker, entry_id, created_at";
 
 TradeRow trade_from_row(const store::Row& row);
-void insert_trade(store::Db& db, const TradeRow& trade);
+extern const char* const kTradesTable;
+std::vector<store::Value> trade_values(const TradeRow& trade);
 
 }  // namespace kg::trading

@@ -395,7 +395,7 @@ Result<Placed> Trading::place_now(engine::Batch& batch, const OrderRequest& r) {
                                  taker_buys ? buyer_fee : seller_fee,
                                  taker_buys ? m.base : m.quote});
         changes.trades.push_back(TradeTick{t.trade_id, t.price, t.qty, t.quote_qty, now, t.buyer_maker});
-        batch.also([t](store::Db& db) { insert_trade(db, t); });
+        batch.insert(kTradesTable, trade_values(t));
         break;
       }
       case matching::EventType::kRested: {
@@ -436,10 +436,12 @@ Result<Placed> Trading::place_now(engine::Batch& batch, const OrderRequest& r) {
     open_of_user_[o.user_id].insert(o.order_id);
   }
   out.order = o;
-  batch.also([o, makers = std::move(makers)](store::Db& db) {
-    insert_order(db, o);
-    for (const auto& [id, maker] : makers) update_order(db, maker);
-  });
+  batch.insert(kOrdersTable, order_values(o));
+  if (!makers.empty()) {
+    batch.also([makers = std::move(makers)](store::Db& db) {
+      for (const auto& [id, maker] : makers) update_order(db, maker);
+    });
+  }
   // The taker's final state in its last update (its fills were reported as they happened).
   if (!changes.updates.empty() && changes.updates.back().order.order_id == o.order_id) {
     changes.updates.back().order = o;

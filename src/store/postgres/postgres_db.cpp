@@ -47,13 +47,19 @@ class PostgresDb final : public Db {
   Dialect dialect() const override { return Dialect::kPostgres; }
 
   int64_t exec(std::string_view sql, Params params) override {
-    PgResult res = run(sql, params);
+    return exec_range(sql, params.begin(), params.size());
+  }
+  int64_t exec_values(std::string_view sql, const std::vector<Value>& params) override {
+    return exec_range(sql, params.data(), params.size());
+  }
+  int64_t exec_range(std::string_view sql, const Value* params, size_t count) {
+    PgResult res = run(sql, params, count);
     const char* n = PQcmdTuples(res.get());
     return n && *n ? std::stoll(n) : 0;
   }
 
   std::vector<Row> query(std::string_view sql, Params params) override {
-    PgResult res = run(sql, params);
+    PgResult res = run(sql, params.begin(), params.size());
     std::vector<Row> rows;
     int nrows = PQntuples(res.get());
     int ncols = PQnfields(res.get());
@@ -102,15 +108,16 @@ class PostgresDb final : public Db {
   }
 
  private:
-  PgResult run(std::string_view sql, Params params) {
+  PgResult run(std::string_view sql, const Value* params, size_t count) {
     auto it = rewritten_.find(std::string(sql));
     if (it == rewritten_.end()) {
       it = rewritten_.emplace(std::string(sql), number_placeholders(sql)).first;
     }
     std::vector<std::string> storage;
     std::vector<const char*> values;
-    storage.reserve(params.size());
-    for (const Value& v : params) {
+    storage.reserve(count);
+    for (const Value* p = params; p != params + count; ++p) {
+      const Value& v = *p;
       if (std::holds_alternative<std::nullptr_t>(v)) {
         storage.emplace_back();
       } else if (const auto* n = std::get_if<int64_t>(&v)) {
@@ -119,10 +126,8 @@ class PostgresDb final : public Db {
         storage.push_back(std::get<std::string>(v));
       }
     }
-    size_t i = 0;
-    for (const Value& v : params) {
-      values.push_back(std::holds_alternative<std::nullptr_t>(v) ? nullptr : storage[i].c_str());
-      ++i;
+    for (size_t i = 0; i < count; ++i) {
+      values.push_back(std::holds_alternative<std::nullptr_t>(params[i]) ? nullptr : storage[i].c_str());
     }
     PgResult res(PQexecParams(conn_, it->second.c_str(), static_cast<int>(values.size()), nullptr,
                               values.data(), nullptr, nullptr, 0),

@@ -36,7 +36,13 @@ class SqliteDb final : public Db {
   Dialect dialect() const override { return Dialect::kSqlite; }
 
   int64_t exec(std::string_view sql, Params params) override {
-    sqlite3_stmt* stmt = prepare(sql, params);
+    return exec_range(sql, params.begin(), params.size());
+  }
+  int64_t exec_values(std::string_view sql, const std::vector<Value>& params) override {
+    return exec_range(sql, params.data(), params.size());
+  }
+  int64_t exec_range(std::string_view sql, const Value* params, size_t count) {
+    sqlite3_stmt* stmt = prepare(sql, params, count);
     int rc = sqlite3_step(stmt);
     while (rc == SQLITE_ROW) rc = sqlite3_step(stmt);
     check_done(stmt, rc);
@@ -44,7 +50,7 @@ class SqliteDb final : public Db {
   }
 
   std::vector<Row> query(std::string_view sql, Params params) override {
-    sqlite3_stmt* stmt = prepare(sql, params);
+    sqlite3_stmt* stmt = prepare(sql, params.begin(), params.size());
     std::vector<Row> rows;
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -91,7 +97,7 @@ class SqliteDb final : public Db {
   }
 
  private:
-  sqlite3_stmt* prepare(std::string_view sql, Params params) {
+  sqlite3_stmt* prepare(std::string_view sql, const Value* params, size_t count) {
     auto it = stmts_.find(std::string(sql));
     sqlite3_stmt* stmt = nullptr;
     if (it == stmts_.end()) {
@@ -106,7 +112,8 @@ class SqliteDb final : public Db {
       sqlite3_clear_bindings(stmt);
     }
     int i = 1;
-    for (const Value& v : params) {
+    for (const Value* p = params; p != params + count; ++p) {
+      const Value& v = *p;
       int rc = SQLITE_OK;
       if (std::holds_alternative<std::nullptr_t>(v)) {
         rc = sqlite3_bind_null(stmt, i);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "store/rows.hpp"
 #include "support/backends.hpp"
 
 namespace kg::store {
@@ -309,6 +310,29 @@ TEST(OpenDb, FailuresAreStoreErrors) {
   // A Unix socket directory that does not exist: fails without touching the network.
   EXPECT_THROW(open_postgres("postgresql:///postgres?host=/nonexistent-dir-for-keygate-tests"),
                StoreError);
+}
+
+// Many rows in few statements: every row arrives, in order, whatever the count around the chunk
+// size (32), with NULLs and text intact; a partial row is refused before anything is written.
+TYPED_TEST(DbTest, InsertRowsWritesEveryRowAroundTheChunkSize) {
+  int64_t next = 1;
+  for (size_t count : {0, 1, 31, 32, 33, 70}) {
+    std::vector<Value> values;
+    const int64_t first = next;
+    for (size_t i = 0; i < count; ++i, ++next) {
+      values.insert(values.end(), {next, i % 3 == 0 ? Value(nullptr) : Value(next * 10), "s" + std::to_string(next)});
+    }
+    insert_rows(*this->db_, "t (id, n, s)", 3, values);
+    auto n = this->db_->query_one("SELECT COUNT(*) FROM t WHERE id >= ?", {first});
+    EXPECT_EQ(n->int64(0), static_cast<int64_t>(count)) << count;
+  }
+  auto r = this->row(35);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->int64(0), 350);
+  EXPECT_EQ(r->text(1), "s35");
+  EXPECT_TRUE(this->row(1)->is_null(0));
+  EXPECT_THROW(insert_rows(*this->db_, "t (id, n, s)", 3, {int64_t{999}, int64_t{1}}), std::logic_error);
+  EXPECT_FALSE(this->row(999));
 }
 
 }  // namespace
