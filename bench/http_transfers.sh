@@ -63,6 +63,8 @@ while [ $# -gt 0 ]; do
 done
 
 die() { echo "http_transfers: FAILED: $*" >&2; exit 1; }
+# shellcheck source=bench/keygate_lib.sh
+source bench/keygate_lib.sh
 for c in wrk nginx node python3; do
   command -v "$c" >/dev/null || die "$c not found (bash scripts/install-deps.sh --bench)"
 done
@@ -201,52 +203,8 @@ if [ $PG -eq 1 ]; then
   fi
 fi
 
-# Binance's per-IP limits (6,000 request weight a minute by default) would refuse all but the
-# first second of a run from one address: the same windows as the defaults, with limits no run
-# reaches, so the limiter does its usual work per request and refuses nothing.
-cat >"$TMP/keygate.toml" <<'EOF'
-[[rate_limits]]
-type = "REQUEST_WEIGHT"
-interval = "MINUTE"
-interval_num = 1
-limit = 2147483647
-[[rate_limits]]
-type = "ORDERS"
-interval = "SECOND"
-interval_num = 10
-limit = 2147483647
-[[rate_limits]]
-type = "ORDERS"
-interval = "DAY"
-interval_num = 1
-limit = 2147483647
-[[rate_limits]]
-type = "RAW_REQUESTS"
-interval = "MINUTE"
-interval_num = 5
-limit = 2147483647
-EOF
-
-KG_DIR=$TMP/keygate-data
-env ${WORKERS:+KEYGATE_HTTP_WORKER_THREADS=$WORKERS} "${SERVER_PIN[@]}" "$BIN" serve --demo "${SERVE_ARGS[@]}" --config "$TMP/keygate.toml" \
-  --listen 127.0.0.1:0 --data-dir "$KG_DIR" "${DB_ARGS[@]}" >"$TMP/keygate.out" 2>"$TMP/keygate.err" &
-KG_PID=$!
-KG_PORT=
-for _ in $(seq 300); do
-  KG_PORT=$(sed -n 's#^keygate listening on http://127\.0\.0\.1:\([0-9]*\)$#\1#p' "$TMP/keygate.out" 2>/dev/null || true)
-  [ -n "$KG_PORT" ] && break
-  kill -0 "$KG_PID" 2>/dev/null || die "keygate exited at start"
-  sleep 0.1
-done
-[ -n "$KG_PORT" ] || die "keygate did not listen within 30 s"
-KG_URL=http://127.0.0.1:$KG_PORT
-
-node bench/http_setup.mjs "$KG_URL" "$KIND" >"$TMP/setup.json" || die "setup through the console API"
-email() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["users"][int(sys.argv[2])]["email"])' "$TMP/setup.json" "$1"; }
-deposit() { # USER(0|1) ASSET AMOUNT
-  "$BIN" admin --data-dir "$KG_DIR" deposit --email "$(email "$1")" --asset "$2" --amount "$3" >/dev/null ||
-    die "keygate admin deposit"
-}
+start_keygate ${WORKERS:+KEYGATE_HTTP_WORKER_THREADS=$WORKERS} -- "${SERVE_ARGS[@]}" "${DB_ARGS[@]}"
+setup_users "$KIND"
 deposit 0 USDT 100000000
 if [ "$KIND" = orders ]; then
   deposit 1 BTC 100000  # the seller: 0.001 BTC an order, far more than any run sells

@@ -71,6 +71,8 @@ while [ $# -gt 0 ]; do
 done
 
 die() { echo "streams: FAILED: $*" >&2; exit 1; }
+# shellcheck source=bench/keygate_lib.sh
+source bench/keygate_lib.sh
 for c in node npm python3; do
   command -v "$c" >/dev/null || die "$c not found (bash scripts/install-deps.sh --bench; npm comes with Node.js)"
 done
@@ -109,63 +111,17 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# --- keygate: per-IP and per-account order limits no run reaches (as bench/http_transfers.sh) --
-cat >"$TMP/keygate.toml" <<'EOF'
-[[rate_limits]]
-type = "REQUEST_WEIGHT"
-interval = "MINUTE"
-interval_num = 1
-limit = 2147483647
-[[rate_limits]]
-type = "ORDERS"
-interval = "SECOND"
-interval_num = 10
-limit = 2147483647
-[[rate_limits]]
-type = "ORDERS"
-interval = "DAY"
-interval_num = 1
-limit = 2147483647
-[[rate_limits]]
-type = "RAW_REQUESTS"
-interval = "MINUTE"
-interval_num = 5
-limit = 2147483647
-EOF
-
-KG_DIR=$TMP/keygate-data
-"${SERVER_PIN[@]}" "$BIN" serve --demo --no-market-maker --config "$TMP/keygate.toml" \
-  --listen 127.0.0.1:0 --data-dir "$KG_DIR" >"$TMP/keygate.out" 2>"$TMP/keygate.err" &
-KG_PID=$!
-KG_PORT=
-for _ in $(seq 300); do
-  KG_PORT=$(sed -n 's#^keygate listening on http://127\.0\.0\.1:\([0-9]*\)$#\1#p' "$TMP/keygate.out" 2>/dev/null || true)
-  [ -n "$KG_PORT" ] && break
-  kill -0 "$KG_PID" 2>/dev/null || die "keygate exited at start"
-  sleep 0.1
-done
-[ -n "$KG_PORT" ] || die "keygate did not listen within 30 s"
-
-node bench/http_setup.mjs "http://127.0.0.1:$KG_PORT" orders >"$TMP/setup.json" || die "setup through the console API"
-email() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["users"][int(sys.argv[2])]["email"])' "$TMP/setup.json" "$1"; }
-deposit() { # USER(0|1) ASSET AMOUNT
-  "$BIN" admin --data-dir "$KG_DIR" deposit --email "$(email "$1")" --asset "$2" --amount "$3" >/dev/null ||
-    die "keygate admin deposit"
-}
+# --- keygate ---------------------------------------------------------------------------------
+start_keygate -- --no-market-maker
+setup_users orders
 deposit 0 USDT 100000000  # the buyer: 60 USDT an order
 deposit 1 BTC 100000      # the seller: 0.001 BTC an order
 
 # --- the reference ----------------------------------------------------------------------------
 "${SERVER_PIN[@]}" node bench/ws_broadcast.mjs 127.0.0.1 >"$TMP/ref.out" 2>"$TMP/ref.err" &
 REF_PID=$!
-REF_PORT=
-for _ in $(seq 100); do
-  REF_PORT=$(sed -n 's#^ws_broadcast listening on ws://127\.0\.0\.1:\([0-9]*\)$#\1#p' "$TMP/ref.out" 2>/dev/null || true)
-  [ -n "$REF_PORT" ] && break
-  kill -0 "$REF_PID" 2>/dev/null || { cat "$TMP/ref.err" >&2; die "the reference exited at start"; }
-  sleep 0.1
-done
-[ -n "$REF_PORT" ] || die "the reference did not listen within 10 s"
+REF_PORT=$(wait_listening "$TMP/ref.out" 's#^ws_broadcast listening on ws://127\.0\.0\.1:\([0-9]*\)$#\1#p' \
+  "$REF_PID" "the reference" 100) || { cat "$TMP/ref.err" >&2; exit 1; }
 
 CLIENT=("${CLIENT_PIN[@]}" node bench/streams_client.mjs)
 KG=(--ws "ws://127.0.0.1:$KG_PORT" --http "http://127.0.0.1:$KG_PORT" --setup "$TMP/setup.json")

@@ -6,13 +6,15 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { before, after, test } from 'node:test';
 import { Spot as ModularSpot, BadRequestError, UnauthorizedError } from '@binance/spot';
-import { forEachBackend, startServer, userWith2FA, createKey, generateKeyPair } from '../integration/harness.mjs';
+import {
+  forEachBackend, startServer, userWith2FA, createKey, generateKeyPair, rejection, withoutProxies,
+} from '../integration/harness.mjs';
 
 const require = createRequire(import.meta.url);
 const { Spot: ConnectorSpot, PrivateKeyAlgo } = require('@binance/connector');
 
 // No proxy from the environment: every request goes straight to the server on 127.0.0.1.
-for (const v of ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'all_proxy']) delete process.env[v];
+withoutProxies();
 
 const DAY_MS = 86_400_000;
 const pkcs8 = (privateKey) => privateKey.export({ type: 'pkcs8', format: 'pem' });
@@ -28,15 +30,6 @@ async function withClockShift(ms, fn) {
   }
 }
 
-// Awaits a promise that must reject; resolves the error.
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected the call to fail');
-}
 
 function assertAccount(a, uid, canTrade) {
   assert.equal(typeof a, 'object');

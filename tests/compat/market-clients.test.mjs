@@ -7,12 +7,14 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import { Spot as ModularSpot } from '@binance/spot';
-import { admin, createKey, forEachBackend, ledgerVerify, startServer, userWith2FA } from '../integration/harness.mjs';
+import {
+  admin, createKey, forEachBackend, ledgerVerify, startServer, userWith2FA, withoutProxies,
+} from '../integration/harness.mjs';
 
 const require = createRequire(import.meta.url);
 const { Spot: ConnectorSpot } = require('@binance/connector');
 
-for (const v of ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'all_proxy']) delete process.env[v];
+withoutProxies();
 
 forEachBackend('official Binance clients: a bot against the demo market maker', (backend) => {
   let s;

@@ -7,21 +7,15 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import { Spot as ModularSpot, BadRequestError, UnauthorizedError } from '@binance/spot';
-import { admin, createKey, forEachBackend, startServer, userWith2FA } from '../integration/harness.mjs';
+import {
+  admin, createKey, forEachBackend, rejection, startServer, userWith2FA, withoutProxies,
+} from '../integration/harness.mjs';
 
 const require = createRequire(import.meta.url);
 const { Spot: ConnectorSpot } = require('@binance/connector');
 
-for (const v of ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'all_proxy']) delete process.env[v];
+withoutProxies();
 
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected the call to fail');
-}
 
 forEachBackend('official Binance clients: orders', (backend) => {
   let s;

@@ -5,21 +5,15 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { before, after, test } from 'node:test';
-import { admin, forEachBackend, request, sleep, startServer, userWith2FA, createKey } from '../integration/harness.mjs';
+import {
+  admin, forEachBackend, rejection, request, sleep, startServer, userWith2FA, createKey, withoutProxies,
+} from '../integration/harness.mjs';
 
 const require = createRequire(import.meta.url);
 const { Spot } = require('@binance/connector');
 
-for (const v of ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'all_proxy']) delete process.env[v];
+withoutProxies();
 
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected the call to fail');
-}
 
 forEachBackend('official Binance client: wallet endpoints', (backend) => {
   let s;

@@ -8,32 +8,16 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Spot } from '@binance/spot';
 import {
-  admin, createKey, forEachBackend, ledgerVerify, request, sleep, startServer, userWith2FA,
+  admin, createKey, forEachBackend, ledgerVerify, rejection, request, sleep, startServer, until, userWith2FA,
+  withoutProxies,
 } from '../integration/harness.mjs';
 
-for (const v of ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'all_proxy']) delete process.env[v];
+withoutProxies();
 
 const pkcs8 = (key) => key.export({ type: 'pkcs8', format: 'pem' });
 const ws = (url) => url.replace(/^http/, 'ws');
 
-async function until(what, fn, ms = 5000) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > ms) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected the call to fail');
-}
 
 forEachBackend('official Binance clients: WebSocket API and streams', (backend) => {
   let s;

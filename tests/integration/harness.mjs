@@ -338,6 +338,25 @@ export function admin(dataDir, args, stdin) {
 // Raw TCP.
 
 // A raw connection for hand-made HTTP bytes.
+// Resolves true when cond() holds, false (or cond()'s last value) after ms. `waiters` is the list
+// the owner calls after every change (new data, close).
+function waitOn(waiters, cond, ms) {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (cond()) { done(true); return true; }
+      return false;
+    };
+    const done = (v) => {
+      clearTimeout(t);
+      const k = waiters.indexOf(check);
+      if (k >= 0) waiters.splice(k, 1);
+      resolve(v);
+    };
+    const t = setTimeout(() => done(!!cond()), ms);
+    if (!check()) waiters.push(check);
+  });
+}
+
 export class RawConn {
   static open(port, host = '127.0.0.1') {
     return new Promise((resolve, reject) => {
@@ -368,23 +387,7 @@ export class RawConn {
 
   #wake() { for (const w of [...this.waiters]) w(); }
 
-  // Resolves true when cond() holds, false on timeout.
-  #waitFor(cond, ms) {
-    return new Promise((resolve) => {
-      const check = () => {
-        if (cond()) { done(true); return true; }
-        return false;
-      };
-      const done = (v) => {
-        clearTimeout(t);
-        const k = this.waiters.indexOf(check);
-        if (k >= 0) this.waiters.splice(k, 1);
-        resolve(v);
-      };
-      const t = setTimeout(() => done(cond()), ms);
-      if (!check()) this.waiters.push(check);
-    });
-  }
+  #waitFor(cond, ms) { return waitOn(this.waiters, cond, ms); }
 
   write(data) {
     if (this.closed || this.sock.destroyed) return false;
@@ -874,39 +877,49 @@ export class WsClient {
 
   // The first message (from index `from` on) for which pred(data) holds: {at, data, index}; null on
   // timeout.
-  next(pred, { from = 0, ms = 5000 } = {}) {
-    return new Promise((resolve) => {
-      const check = () => {
-        for (let i = from; i < this.messages.length; i++) {
-          if (pred(this.messages[i].data)) { done({ ...this.messages[i], index: i }); return true; }
-        }
-        return false;
-      };
-      const done = (v) => {
-        clearTimeout(t);
-        const k = this.waiters.indexOf(check);
-        if (k >= 0) this.waiters.splice(k, 1);
-        resolve(v);
-      };
-      const t = setTimeout(() => done(null), ms);
-      if (!check()) this.waiters.push(check);
-    });
+  async next(pred, { from = 0, ms = 5000 } = {}) {
+    let found = null;
+    const scan = () => {
+      for (let i = Math.max(from, 0); i < this.messages.length; i++) {
+        if (pred(this.messages[i].data)) { found = { ...this.messages[i], index: i }; return true; }
+      }
+      return false;
+    };
+    await waitOn(this.waiters, scan, ms);
+    return found;
   }
 
   // Resolves true when the server closed the connection within ms.
-  waitClosed(ms = 5000) {
-    return new Promise((resolve) => {
-      const check = () => { if (this.closed) { done(true); return true; } return false; };
-      const done = (v) => {
-        clearTimeout(t);
-        const k = this.waiters.indexOf(check);
-        if (k >= 0) this.waiters.splice(k, 1);
-        resolve(v);
-      };
-      const t = setTimeout(() => done(this.closed), ms);
-      if (!check()) this.waiters.push(check);
-    });
-  }
+  waitClosed(ms = 5000) { return waitOn(this.waiters, () => this.closed, ms); }
 }
 
 export const wsUrl = (url, p) => url.replace(/^http/, 'ws') + p;
+
+// ---------------------------------------------------------------------------------------------
+// Waiting and failing.
+
+// Polls fn() until it returns something truthy (resolved to it); fails the test after ms.
+export async function until(what, fn, ms = 8000, every = 100) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await sleep(every);
+  }
+}
+
+// Awaits a promise that must reject; resolves the error.
+export async function rejection(promise) {
+  try {
+    await promise;
+  } catch (e) {
+    return e;
+  }
+  assert.fail('expected the call to fail');
+}
+
+// The official clients honour proxy variables; the tests talk to 127.0.0.1 only.
+export function withoutProxies() {
+  for (const v of ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'all_proxy']) delete process.env[v];
+}

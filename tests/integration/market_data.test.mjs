@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   admin, assertBinance, assertError, BINANCE, createKey, forEachBackend, ledgerVerify, request, signedRequest,
-  sleep, startServer, userWith2FA,
+  startServer, until, userWith2FA,
 } from './harness.mjs';
 
 const hmac = (k) => ({ apiKey: k.apiKey, type: 'HMAC_SHA256', secretKey: k.secretKey });
@@ -17,15 +17,6 @@ const AMOUNT = /^\d+\.\d{8}$/;
 const get = (url, p) => request(url, 'GET', p);
 const weightOf = (r) => Number(r.headers['x-mbx-used-weight-1m']);
 
-async function until(what, fn, ms = 5000) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > ms) assert.fail(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 forEachBackend('market data and the demo market maker', (backend) => {
   let s;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   admin, assertError, codesReady, createKey, forEachBackend, keyLog, request, signedRequest, sleep, startServer,
-  userWith2FA,
+  until, userWith2FA,
 } from './harness.mjs';
 
 const WALLET_ENV = {
@@ -21,15 +21,6 @@ const WALLET_ENV = {
 const hmac = (k) => ({ apiKey: k.apiKey, type: 'HMAC_SHA256', secretKey: k.secretKey });
 const ETH_ADDRESS = (n) => `0x${String(n).padStart(40, 'a')}`;
 
-async function until(what, fn, ms = 8000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 forEachBackend('wallet: deposits and withdrawals', (backend) => {
   let s;
