@@ -59,23 +59,8 @@ const std::map<std::string, RestRoute, std::less<>>& rest_routes() {
   return kRoutes;
 }
 
-// encodeURIComponent: everything but A-Z a-z 0-9 - _ . ! ~ * ' ( ) as %XX.
-std::string percent_encode(std::string_view v) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : v) {
-    const bool keep = std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '!' || c == '~' || c == '*' ||
-                      c == '\'' || c == '(' || c == ')';
-    if (keep) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+// As JavaScript's encodeURIComponent writes a value.
+std::string percent_encode(std::string_view v) { return kg::percent_encode(v, "-_.!~*'()"); }
 
 using Param = std::pair<std::string, std::string>;
 

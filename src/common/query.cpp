@@ -165,6 +165,23 @@ std::string without_signature(std::string_view text) {
 
 }  // namespace
 
+std::string percent_encode(std::string_view text, std::string_view keep) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (alnum || keep.find(static_cast<char>(c)) != std::string_view::npos) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
 Result<std::string> percent_decode(std::string_view text, std::string_view param_name) {
   std::string out;
   if (!decode_into(text, out)) return make_error(err::kIllegalChars, param_name, "percent-encoded bytes");

@@ -40,6 +40,9 @@ class Params {
 
 // Percent-decodes (and '+' to space, as in form encoding). Fails on a bad escape.
 Result<std::string> percent_decode(std::string_view text, std::string_view param_name);
+// Letters and digits and the characters of `keep` as they are, every other byte as %XX (upper
+// case): RFC 3986's unreserved set by default; JavaScript's encodeURIComponent keeps "-_.!~*'()".
+std::string percent_encode(std::string_view text, std::string_view keep = "-._~");
 
 // Parses "a=1&b=2" from the query and the body and merges them.
 Result<Params> parse_params(std::string_view query, std::string_view body);

@@ -2,6 +2,8 @@
 
 #include <liboath/oath.h>
 
+#include "common/query.hpp"
+
 #include <cctype>
 #include <stdexcept>
 
@@ -13,20 +15,8 @@ void ensure_oath() {
   if (!ready) throw std::runtime_error("liboath failed to initialise");
 }
 
-std::string uri_escape(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '@') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+// The otpauth URI's label and issuer: RFC 3986's unreserved characters, and '@' of emails.
+std::string uri_escape(std::string_view s) { return percent_encode(s, "-._~@"); }
 }  // namespace
 
 std::string totp_code(std::string_view secret, int64_t unix_seconds, int digits) {

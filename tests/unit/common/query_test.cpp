@@ -170,3 +170,19 @@ TEST(ParseParams, PlainValuesAreViewsOfTheRawQueryAndSurviveAMove) {
 
 }  // namespace
 }  // namespace kg
+
+namespace kg {
+namespace {
+TEST(PercentEncode, UnreservedByDefaultAndWhatTheCallerKeeps) {
+  EXPECT_EQ(percent_encode("a-b_c.d~e"), "a-b_c.d~e");
+  EXPECT_EQ(percent_encode("bot:a/1 x@y"), "bot%3Aa%2F1%20x%40y");
+  EXPECT_EQ(percent_encode("x@y", "-._~@"), "x@y");
+  // encodeURIComponent's set.
+  EXPECT_EQ(percent_encode("(a)!*'~", "-_.!~*'()"), "(a)!*'~");
+  EXPECT_EQ(percent_encode("\xC3\xA9"), "%C3%A9");
+  auto back = percent_decode(percent_encode("k=v&w"), "p");
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, "k=v&w");
+}
+}  // namespace
+}  // namespace kg
