@@ -91,12 +91,9 @@ case "$KIND" in
   *) die "--kind is transfers or orders, not $KIND" ;;
 esac
 
-SERVER_PIN=()
-CLIENT_PIN=()
+pin_cores
 PIN_NOTE="not pinned (taskset missing or fewer than 2 cores)"
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-  SERVER_PIN=(taskset -c 1)
-  CLIENT_PIN=(taskset -c 0)
+if [ $PINNED -eq 1 ]; then
   PIN_NOTE="servers (keygate, nginx) on core 1, wrk on core 0"
   [ $PG -eq 1 ] && PIN_NOTE="servers (keygate, nginx, postgres) on core 1, wrk on core 0"
 fi

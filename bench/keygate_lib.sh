@@ -2,6 +2,19 @@
 # make its users (bench/http_setup.mjs) and fund them. The caller defines die(), BIN, TMP and
 # SERVER_PIN.
 
+# pin_cores: servers on core 1 and the load generator on core 0 when taskset and two cores are
+# there; sets SERVER_PIN and CLIENT_PIN (empty otherwise) and PINNED (1 or 0).
+pin_cores() {
+  SERVER_PIN=()
+  CLIENT_PIN=()
+  PINNED=0
+  if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+    SERVER_PIN=(taskset -c 1)
+    CLIENT_PIN=(taskset -c 0)
+    PINNED=1
+  fi
+}
+
 # wait_listening FILE SED_PATTERN PID WHAT TENTHS: the port a server printed, once it has.
 wait_listening() {
   local file=$1 pattern=$2 pid=$3 what=$4 tenths=$5 port=

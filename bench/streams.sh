@@ -82,14 +82,9 @@ if [ ! -f bench/node_modules/ws/package.json ]; then
   (cd bench && npm ci --no-audit --no-fund --silent) || die "npm ci in bench/"
 fi
 
-SERVER_PIN=()
-CLIENT_PIN=()
+pin_cores
 PIN_NOTE="not pinned (taskset missing or fewer than 2 cores)"
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-  SERVER_PIN=(taskset -c 1)
-  CLIENT_PIN=(taskset -c 0)
-  PIN_NOTE="servers (keygate, the reference) on core 1, the client and the order driver on core 0"
-fi
+[ $PINNED -eq 1 ] && PIN_NOTE="servers (keygate, the reference) on core 1, the client and the order driver on core 0"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/kg-bench-streams.XXXXXX")
 KG_PID=
