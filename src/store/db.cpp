@@ -1,6 +1,9 @@
 #include "store/db.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <charconv>
+#include <cstdlib>
 
 namespace kg::store {
 
@@ -24,6 +27,12 @@ std::optional<Row> Db::query_one(std::string_view sql, Params params) {
   auto rows = query(sql, params);
   if (rows.empty()) return std::nullopt;
   return std::move(rows.front());
+}
+
+void fail_stop(std::string_view what) {
+  spdlog::critical("event=store_fault error=\"{}\" action=exit", what);
+  spdlog::shutdown();  // flush: _Exit runs no destructors
+  std::_Exit(70);
 }
 
 std::unique_ptr<Db> open_db(const std::string& url) {

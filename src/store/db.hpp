@@ -67,6 +67,13 @@ class Db {
 std::unique_ptr<Db> open_sqlite(const std::string& path);
 std::unique_ptr<Db> open_postgres(const std::string& url);
 
+// The store can no longer be trusted to hold what it is given: the disk is full, a write or an
+// fsync failed, a page is corrupt, or a commit's outcome is unknown. Continuing could acknowledge
+// a write the disk does not hold (after a failed fsync the kernel may drop the dirty pages and let
+// the next fsync succeed), so keygate stops: it logs event=store_fault and exits with status 70.
+// After a restart, recovery from the journal decides what was committed.
+[[noreturn]] void fail_stop(std::string_view what);
+
 // "postgresql://..." or "postgres://..." opens PostgreSQL; "sqlite:PATH" or a plain path, SQLite.
 std::unique_ptr<Db> open_db(const std::string& url);
 

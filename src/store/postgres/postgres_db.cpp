@@ -90,7 +90,15 @@ class PostgresDb final : public Db {
     if (PQstatus(conn_) != CONNECTION_OK) PQreset(conn_);  // reconnect after a lost connection
     exec_script("BEGIN");
   }
-  void commit() override { exec_script("COMMIT"); }
+  // A COMMIT that gets no answer may or may not have happened: fail-stop (db.hpp) rather than
+  // report "nothing changed" for a transaction the server may hold.
+  void commit() override {
+    PgResult res(PQexec(conn_, "COMMIT"), &PQclear);
+    if (!res || PQstatus(conn_) != CONNECTION_OK) {
+      fail_stop(std::string("PostgreSQL: COMMIT without an answer: ") + PQerrorMessage(conn_));
+    }
+    check(res.get());
+  }
   void rollback() override {
     if (PQtransactionStatus(conn_) != PQTRANS_IDLE) exec_script("ROLLBACK");
   }
@@ -140,6 +148,11 @@ class PostgresDb final : public Db {
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return;
     const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+    // Class 53 (disk full, out of memory), 58 (I/O error) and XX (corruption): fail-stop (db.hpp).
+    std::string_view sqlstate = state ? state : "";
+    if (sqlstate.starts_with("53") || sqlstate.starts_with("58") || sqlstate.starts_with("XX")) {
+      fail_stop(std::string("PostgreSQL: ") + PQerrorMessage(conn_) + " (SQLSTATE " + state + ")");
+    }
     bool unique = state && std::string_view(state) == "23505";
     throw StoreError(std::string("PostgreSQL: ") + PQerrorMessage(conn_), unique);
   }

@@ -74,9 +74,10 @@ class SqliteDb final : public Db {
   void exec_script(std::string_view sql) override {
     std::string z(sql);
     char* err = nullptr;
-    if (sqlite3_exec(db_, z.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    if (int rc = sqlite3_exec(db_, z.c_str(), nullptr, nullptr, &err); rc != SQLITE_OK) {
       std::string msg = err ? err : "unknown error";
       sqlite3_free(err);
+      stop_on_fault(rc, msg);
       throw StoreError("SQLite: " + msg);
     }
   }
@@ -137,8 +138,24 @@ class SqliteDb final : public Db {
     std::string msg = sqlite3_errmsg(db_);
     int ext = sqlite3_extended_errcode(db_);
     sqlite3_reset(stmt);
+    stop_on_fault(rc, msg);
     bool unique = ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY;
     throw StoreError("SQLite: " + msg, unique);
+  }
+
+  // Disk full, an I/O error (a failed write or fsync among them) or corruption: fail-stop (db.hpp).
+  // Busy, constraint and misuse errors are the statement's own and leave the store sound.
+  void stop_on_fault(int rc, const std::string& msg) {
+    switch (rc & 0xff) {
+      case SQLITE_IOERR:
+      case SQLITE_FULL:
+      case SQLITE_CORRUPT:
+      case SQLITE_NOTADB:
+      case SQLITE_CANTOPEN:
+        fail_stop("SQLite: " + msg + " (code " + std::to_string(rc) + ")");
+      default:
+        return;
+    }
   }
 
   sqlite3* db_ = nullptr;
