@@ -188,7 +188,8 @@ class WsApiSession : public WsSession {
   }
 
   // A frame signed on its own (apiKey, timestamp, signature): the key, through the gatekeeper.
-  Result<std::shared_ptr<const keys::KeyEntry>> verify(const WsFrame& frame) {
+  Result<std::shared_ptr<const keys::KeyEntry>> verify(const WsFrame& frame,
+                                                       std::optional<keys::Permission> required = std::nullopt) {
     const std::string* api_key = find(frame.params, "apiKey");
     const auto [payload, encoded] = payloads(frame.params);
     const std::string query = query_of(frame.params);
@@ -196,7 +197,7 @@ class WsApiSession : public WsSession {
     if (!params) return params.error();
     auth::SignedRequest req{api_key ? std::string_view(*api_key) : std::string_view{}, query, {}, *params, ip_,
                             "WS", frame.method, payload, encoded, false};
-    auto passed = s_.gatekeeper.check(req, auth::Security::kUserData, std::nullopt);
+    auto passed = s_.gatekeeper.check(req, auth::Security::kUserData, required);
     if (!passed) return passed.error();
     s_.gatekeeper.record(*passed->key, req, 200, passed->checked_at_ms);
     return passed->key;
@@ -206,7 +207,8 @@ class WsApiSession : public WsSession {
     std::string key_text;
     int64_t user = 0;
     if (signed_frame) {
-      auto key = verify(frame);
+      // The account's events are what GET /api/v3/account shows: READ, as for the listen key.
+      auto key = verify(frame, keys::Permission::kRead);
       if (!key) return reply_error(frame.id, key.error(), {});
       key_text = (*key)->key.api_key;
       user = (*key)->key.user_id;
@@ -217,7 +219,8 @@ class WsApiSession : public WsSession {
         session_key = logged_on_;
       }
       auto entry = session_key.empty() ? nullptr : s_.keys.index().find(session_key);
-      if (!entry || !s_.keys.index().usable(session_key, s_.clock.now_ms())) {
+      if (!entry || !s_.keys.index().usable(session_key, s_.clock.now_ms()) ||
+          !keys::has(entry->key.effective_permissions(s_.clock.now_ms()), keys::Permission::kRead)) {
         return reply_error(frame.id, make_error(err::kApiKeyRejected), {});
       }
       key_text = session_key;
