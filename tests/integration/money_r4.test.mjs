@@ -18,7 +18,7 @@ import {
   checkWorld, makeRng, makeUsers, Model, MONEY_ENV, runLoad, testSeed, World,
 } from './money_lib.mjs';
 
-const KILLS = Number(process.env.KEYGATE_MONEY_R4_KILLS || 16);
+const KILLS = Number(process.env.KEYGATE_MONEY_R4_KILLS || 20);
 const CLIENTS = 32;
 // More HTTP workers than the default 4, so that more commands share a group commit (and the
 // load runs faster on SQLite, where each commit waits for an fsync); a fast simulated chain.
