@@ -17,13 +17,19 @@ namespace kg::api {
 inline std::string amount_text(int64_t units) { return format_decimal(units, kAmountScale); }
 
 // A parameter's raw (still percent-encoded) value in a query string, without parsing it: for
-// decisions made before the request is, such as a route's weight.
+// decisions made before the request is, such as a route's weight. Names are matched decoded, as
+// parse_params reads them: "li%6Dit=5000" is the limit a handler sees, so it must weigh as one.
 inline std::optional<std::string_view> raw_query_value(std::string_view query, std::string_view name) {
   while (!query.empty()) {
     const size_t amp = query.find('&');
     const std::string_view pair = query.substr(0, amp);
-    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
-      return pair.substr(name.size() + 1);
+    if (const size_t eq = pair.find('='); eq != std::string_view::npos) {
+      const std::string_view key = pair.substr(0, eq);
+      if (key == name) return pair.substr(eq + 1);
+      if (key.find_first_of("%+") != std::string_view::npos) {
+        auto decoded = percent_decode(key, name);
+        if (decoded && *decoded == name) return pair.substr(eq + 1);
+      }
     }
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);

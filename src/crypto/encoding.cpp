@@ -39,6 +39,11 @@ std::string to_base64(std::string_view bytes) {
 }
 
 std::optional<std::string> from_base64(std::string_view text) {
+  // libsodium 1.0.18 reads each character as a plain (signed) char, and then takes every byte
+  // from 0x80 up for '/': "\xbdAAA" decoded as "/AAA". Base64 is ASCII; refuse the rest first.
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x80) return std::nullopt;
+  }
   std::string out(text.size() / 4 * 3 + 3, '\0');
   size_t len = 0;
   const char* end = nullptr;

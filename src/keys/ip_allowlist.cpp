@@ -89,6 +89,8 @@ std::optional<IpRange> parse_ipv4_fast(std::string_view ip) {
   int part = 0, digits = 0, value = 0;
   for (char c : ip) {
     if (c >= '0' && c <= '9') {
+      // "10.00.0.3" is refused, as inet_pton (the slow path, and IpRange::parse) refuses it.
+      if (digits == 1 && value == 0) return std::nullopt;
       value = value * 10 + (c - '0');
       if (++digits > 3 || value > 255) return std::nullopt;
     } else if (c == '.' && digits > 0 && part < 3) {

@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "api/json_body.hpp"
+#include "net/http_request.hpp"
 #include "net/session.hpp"
 #include "net/ws_session.hpp"
 
@@ -34,24 +35,6 @@ struct Conn {
   bool idle = false;  // waiting for the first byte of a request; only touched on the strand
 };
 
-api::Request to_api_request(const http::request<http::string_body>& req, const std::string& remote_ip) {
-  api::Request out;
-  out.method = std::string(req.method_string());
-  std::string_view target = req.target();
-  size_t q = target.find('?');
-  out.path = std::string(target.substr(0, q));
-  if (q != std::string_view::npos) out.query = std::string(target.substr(q + 1));
-  out.body = req.body();
-  out.remote_ip = remote_ip;
-  for (const auto& field : req) {
-    std::string name(field.name_string());
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    out.headers.emplace_back(std::move(name), std::string(field.value()));
-  }
-  return out;
-}
-
 http::response<http::string_body> to_http_response(const api::Response& r, unsigned version, bool keep_alive) {
   http::response<http::string_body> res{static_cast<http::status>(r.status), version};
   res.set(http::field::content_type, r.content_type);
@@ -60,13 +43,6 @@ http::response<http::string_body> to_http_response(const api::Response& r, unsig
   res.keep_alive(keep_alive);
   res.prepare_payload();
   return res;
-}
-
-// The size of the request line and headers as sent (up to optional whitespace).
-size_t header_size(const http::request<http::string_body>& req) {
-  size_t n = req.method_string().size() + req.target().size() + 11 + 2;  // line + final CRLF
-  for (const auto& f : req) n += f.name_string().size() + f.value().size() + 4;
-  return n;
 }
 
 // When the header limit is hit: 414 if the request line alone does not fit, 431 otherwise.
