@@ -280,7 +280,9 @@ Response book_ticker(const Services& s, Context& ctx) {
 
 // Binance's weights: depth by limit; tickers by how many symbols are asked for.
 int depth_weight(std::string_view query) {
-  auto limit = raw_query_value(query, "limit");
+  // Decoded, as the handler reads it: "limit=%35000" asks for 5,000 levels and weighs 250.
+  auto raw = raw_query_value(query, "limit");
+  auto limit = raw ? percent_decode(*raw, "limit") : Result<std::string>(make_error(err::kBadParam, "limit"));
   const auto n = limit ? parse_decimal(*limit, 0) : std::optional<int64_t>{};
   if (!n || *n <= 100) return 5;
   if (*n <= 500) return 25;

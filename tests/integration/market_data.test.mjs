@@ -170,6 +170,9 @@ forEachBackend('market data and the demo market maker', (backend) => {
     };
     assert.equal(await weight('/api/v3/depth?symbol=BTCUSDT&limit=1000'), 50);
     assert.equal(await weight('/api/v3/depth?symbol=BTCUSDT'), 5);
+    // Weighed as the handler reads the limit, decoded (name or value percent-encoded).
+    assert.equal(await weight('/api/v3/depth?symbol=BTCUSDT&limit=%35000'), 250);
+    assert.equal(await weight('/api/v3/depth?symbol=BTCUSDT&li%6Dit=1000'), 50);
     assert.equal(await weight('/api/v3/ticker/24hr'), 80);
     assert.equal(await weight('/api/v3/ticker/24hr?symbol=BTCUSDT'), 2);
     assert.equal(await weight('/api/v3/ticker/price'), 4);
