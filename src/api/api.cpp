@@ -87,7 +87,8 @@ std::string client_ip(const Request& request, const keys::IpAllowlist& trusted) 
     while (!hop.empty() && hop.front() == ' ') hop.remove_prefix(1);
     while (!hop.empty() && hop.back() == ' ') hop.remove_suffix(1);
     if (hop.empty()) continue;
-    if (!keys::IpRange::parse(hop)) return request.remote_ip;  // garbage: trust nothing
+    // Garbage, or a range where an address belongs ("198.51.100.0/24"): trust nothing.
+    if (hop.find('/') != std::string_view::npos || !keys::IpRange::parse(hop)) return request.remote_ip;
     if (!trusted.allows(hop)) return std::string(hop);
   }
   return request.remote_ip;

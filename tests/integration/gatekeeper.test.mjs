@@ -355,6 +355,10 @@ forEachBackend('signed requests (gatekeeper)', (backend) => {
     assertBinance(await account(cfg.url, k.xff, xff('not-an-address')), BINANCE.keyRejected);
     [e] = await logEntries(cfg.url, u.cfg, k.xff.apiKey);
     assert.equal(e.reason, 'IP 127.0.0.1 is not in the allowlist', 'garbage in X-Forwarded-For: the peer address');
+    // A range is not an address: the allowlisted 10.0.0.0/8 as a hop is garbage too.
+    assertBinance(await account(cfg.url, k.xff, xff('10.0.0.0/8')), BINANCE.keyRejected);
+    [e] = await logEntries(cfg.url, u.cfg, k.xff.apiKey);
+    assert.equal(e.reason, 'IP 127.0.0.1 is not in the allowlist', 'a range in X-Forwarded-For: the peer address');
   });
 
   test('IPv6: a ::1 allowlist allows a client on ::1; a 127.0.0.1 allowlist does not', async () => {
