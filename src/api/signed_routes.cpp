@@ -15,6 +15,34 @@ namespace {
 namespace json = boost::json;
 using keys::Permission;
 
+// GET /api/v3/account's answer: the key's view of the account and the user's balances.
+Response account_response(const keys::ApiKey& k, keys::PermissionSet p, const std::vector<ledger::UserBalance>& held) {
+  json::array balances;
+  for (const auto& b : held) {
+    balances.push_back(json::object{{"asset", b.asset},
+                                    {"free", format_decimal(b.free, kAmountScale)},
+                                    {"locked", format_decimal(b.locked, kAmountScale)}});
+  }
+  return json_response(json::object{
+      {"makerCommission", 10},
+      {"takerCommission", 10},
+      {"buyerCommission", 0},
+      {"sellerCommission", 0},
+      {"commissionRates",
+       json::object{{"maker", "0.00100000"}, {"taker", "0.00100000"}, {"buyer", "0.00000000"}, {"seller", "0.00000000"}}},
+      {"canTrade", keys::has(p, Permission::kTrade)},
+      {"canWithdraw", keys::has(p, Permission::kWithdraw)},
+      {"canDeposit", keys::has(p, Permission::kDeposit)},
+      {"brokered", false},
+      {"requireSelfTradePrevention", false},
+      {"preventSor", false},
+      {"updateTime", k.created_at},
+      {"accountType", "SPOT"},
+      {"balances", std::move(balances)},
+      {"permissions", json::array{"SPOT"}},
+      {"uid", k.user_id}});
+}
+
 }  // namespace
 
 void add_signed_routes(Router& router, const Services& s) {
@@ -108,36 +136,17 @@ void add_signed_routes(Router& router, const Services& s) {
 
   // GET /api/v3/account: the account as Binance shows it, balances from the ledger (the read
   // goes through the engine, so the handler may block).
-  router.add({"GET", "/api/v3/account", Security::kUserData, 20, true,
-              [&clock, &wallet = s.wallet](Context& ctx) {
-                const keys::ApiKey& k = ctx.key->key;
-                const keys::PermissionSet p = k.effective_permissions(clock.now_ms());
-                json::array balances;
-                for (const auto& b : wallet.balances(k.user_id)) {
-                  balances.push_back(json::object{{"asset", b.asset},
-                                                  {"free", format_decimal(b.free, kAmountScale)},
-                                                  {"locked", format_decimal(b.locked, kAmountScale)}});
-                }
-                return json_response(json::object{
-                    {"makerCommission", 10},
-                    {"takerCommission", 10},
-                    {"buyerCommission", 0},
-                    {"sellerCommission", 0},
-                    {"commissionRates",
-                     json::object{{"maker", "0.00100000"}, {"taker", "0.00100000"}, {"buyer", "0.00000000"}, {"seller", "0.00000000"}}},
-                    {"canTrade", keys::has(p, Permission::kTrade)},
-                    {"canWithdraw", keys::has(p, Permission::kWithdraw)},
-                    {"canDeposit", keys::has(p, Permission::kDeposit)},
-                    {"brokered", false},
-                    {"requireSelfTradePrevention", false},
-                    {"preventSor", false},
-                    {"updateTime", k.created_at},
-                    {"accountType", "SPOT"},
-                    {"balances", std::move(balances)},
-                    {"permissions", json::array{"SPOT"}},
-                    {"uid", k.user_id}});
-              },
-              Permission::kRead});
+  // Answered from the engine's completion, like orders: no worker thread waits for the read.
+  router.add(Route{"GET", "/api/v3/account", Security::kUserData, 20, true, nullptr, Permission::kRead}
+                 .answers_later([&clock, &wallet = s.wallet](Context& ctx, Reply reply) {
+                   auto key = ctx.key;
+                   const keys::PermissionSet p = key->key.effective_permissions(clock.now_ms());
+                   wallet.held_then(key->key.user_id, [reply, key, p, &wallet](std::vector<ledger::UserBalance>&& held) {
+                     reply([key, p, &wallet, held = std::move(held)] {
+                       return account_response(key->key, p, wallet.listed(held));
+                     });
+                   });
+                 }));
 }
 
 }  // namespace kg::api

@@ -105,10 +105,19 @@ std::vector<Transfer> Wallet::transfers_of(int64_t user_id, size_t limit) {
 }
 
 std::vector<ledger::UserBalance> Wallet::balances(int64_t user_id) {
-  auto held = engine_
-                  .submit<std::vector<ledger::UserBalance>>(
-                      [user_id](engine::Batch& batch) { return batch.ledger().balances_of(user_id); })
-                  .get();
+  return listed(engine_
+                    .submit<std::vector<ledger::UserBalance>>(
+                        [user_id](engine::Batch& batch) { return batch.ledger().balances_of(user_id); })
+                    .get());
+}
+
+void Wallet::held_then(int64_t user_id, std::function<void(std::vector<ledger::UserBalance>&&)> done) {
+  engine_.submit_then<std::vector<ledger::UserBalance>>(
+      [user_id](engine::Batch& batch) { return batch.ledger().balances_of(user_id); }, std::move(done));
+}
+
+// Every listed asset, in the exchange's order (zero when nothing is held), then anything else held.
+std::vector<ledger::UserBalance> Wallet::listed(const std::vector<ledger::UserBalance>& held) const {
   std::vector<ledger::UserBalance> out;
   for (const auto& a : exchange_.assets) {
     auto it = std::find_if(held.begin(), held.end(), [&](const auto& b) { return b.asset == a.name; });

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -107,6 +108,10 @@ class Wallet {
   std::vector<Transfer> transfers_of(int64_t user_id, size_t limit);
   // Every configured asset (zero when there is none) and any other asset the user holds.
   std::vector<ledger::UserBalance> balances(int64_t user_id);
+  // The same without waiting: `done` gets what the user holds, on the engine thread, once the
+  // batch the read ran in is committed; listed() then adds the zero balances and orders it.
+  void held_then(int64_t user_id, std::function<void(std::vector<ledger::UserBalance>&&)> done);
+  std::vector<ledger::UserBalance> listed(const std::vector<ledger::UserBalance>& held) const;
   Verification verify();
 
  private:
