@@ -1,17 +1,21 @@
-// Setup for bench/http_transfers.sh, through the console API only (as a user would):
-//   node bench/http_setup.mjs BASE_URL [transfers|orders]
+// Setup for bench/http_transfers.sh and bench/ceiling.sh, through the console API only (as a user
+// would):
+//   node bench/http_setup.mjs BASE_URL [transfers|orders|ceiling]
 // signs up two users and, on each user that needs a key, enables 2FA (RFC 6238 TOTP computed
 // here) and creates an HMAC_SHA256 key: transfers (the default), READ and TRANSFER on the first
-// user (the sender); orders, READ and TRADE on both (one buys, the other sells). Prints one JSON
-// line:
-//   {"kind", "users": [{"email", "uid", "apiKey"?, "secretKey"?}, {...}]}
+// user (the sender); orders, READ and TRADE on both (one buys, the other sells); ceiling, as
+// orders, and an ED25519 key with READ on the first user too (the key pair made here, the public
+// half sent as PEM). Prints one JSON line:
+//   {"kind", "users": [{"email", "uid", "apiKey"?, "secretKey"?, "ed25519"?: {"apiKey", "privateKey"}},
+//                      {...}]}
+// (privateKey: PKCS#8 PEM).
 // Funding is left to the caller (`keygate admin deposit`). Node 20 built-ins only.
 
 import crypto from 'node:crypto';
 
 const [base, kind = 'transfers'] = process.argv.slice(2);
-if (!base || !['transfers', 'orders'].includes(kind)) {
-  console.error('usage: node bench/http_setup.mjs BASE_URL [transfers|orders]');
+if (!base || !['transfers', 'orders', 'ceiling'].includes(kind)) {
+  console.error('usage: node bench/http_setup.mjs BASE_URL [transfers|orders|ceiling]');
   process.exit(2);
 }
 const PASSWORD = 'correct horse battery staple';
@@ -74,12 +78,17 @@ async function user(tag) {
   return { email, uid, token };
 }
 
-// 2FA on, then a key with these permissions (key creation asks for a TOTP code).
-async function addKey(u, permissions) {
+// 2FA on (once per user), then a key with these permissions (key creation asks for a TOTP code).
+async function enable2fa(u) {
+  if (u.secret) return;
   const { secret } = await call('POST', '/console/v1/2fa/setup', {}, u.token);
   u.secret = secret;
   u.lastStep = 0;
   await call('POST', '/console/v1/2fa/enable', { code: await nextTotp(u) }, u.token);
+}
+
+async function addKey(u, permissions) {
+  await enable2fa(u);
   const key = await call('POST', '/console/v1/keys', {
     label: `bench-${kind}`,
     permissions,
@@ -90,9 +99,27 @@ async function addKey(u, permissions) {
   return { email: u.email, uid: u.uid, apiKey: key.apiKey, secretKey: key.secretKey };
 }
 
-const a = await user(kind === 'orders' ? 'buyer' : 'from');
-const b = await user(kind === 'orders' ? 'seller' : 'to');
-const users = kind === 'orders'
+// An ED25519 key: the pair made here, the server gets the public half.
+async function addEd25519Key(u, permissions) {
+  await enable2fa(u);
+  const { publicKey, privateKey } = crypto.generateKeyPairSync('ed25519');
+  const key = await call('POST', '/console/v1/keys', {
+    label: `bench-${kind}-ed25519`,
+    type: 'ED25519',
+    publicKey: publicKey.export({ type: 'spki', format: 'pem' }),
+    permissions,
+    allowAllIps: true,
+    totp: await nextTotp(u),
+  }, u.token);
+  if (!key.apiKey) throw new Error(`ED25519 key creation answered ${JSON.stringify(key)}`);
+  return { apiKey: key.apiKey, privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) };
+}
+
+const trades = kind === 'orders' || kind === 'ceiling';
+const a = await user(trades ? 'buyer' : 'from');
+const b = await user(trades ? 'seller' : 'to');
+const users = trades
   ? [await addKey(a, ['READ', 'TRADE']), await addKey(b, ['READ', 'TRADE'])]
   : [await addKey(a, ['READ', 'TRANSFER']), { email: b.email, uid: b.uid }];
+if (kind === 'ceiling') users[0].ed25519 = await addEd25519Key(a, ['READ']);
 console.log(JSON.stringify({ kind, users }));

@@ -1,11 +1,13 @@
--- wrk script for bench/http_transfers.sh: hands out pre-signed requests, each at most once, and
--- counts the answers by status.
+-- wrk script for bench/http_transfers.sh and bench/ceiling.sh: hands out pre-signed requests,
+-- each at most once, and counts the answers by status.
 --
 -- Environment:
---   KG_REQUESTS  file of requests, one a line "PATH<TAB>API_KEY<TAB>FORM_BODY" (bench/http_gen.mjs),
---                each sent as a POST with that X-MBX-APIKEY
+--   KG_REQUESTS  file of requests, one a line (bench/http_gen.mjs), either
+--                "PATH<TAB>API_KEY<TAB>FORM_BODY": a POST with that X-MBX-APIKEY and form body, or
+--                "METHOD<TAB>PATH<TAB>API_KEY<TAB>PARAMS": PARAMS as the query of a GET or DELETE,
+--                as the form body otherwise; API_KEY "-" sends no X-MBX-APIKEY
 --   KG_ID_FIELD  the JSON field of a 200 answer that carries the request's own id (clientTranId,
---                clientOrderId)
+--                clientOrderId); empty or unset: no id is looked for (noid stays 0)
 --   KG_THREADS   wrk's -t (thread i takes the pairs of lines i, i+T, i+2T, ...: no line is sent
 --                twice, and a BUY and its SELL go through the same thread)
 --   KG_WRAP      1: start again at the first line when a thread runs out (the nginx reference,
@@ -28,16 +30,28 @@ end
 function init(args)
   local file = assert(os.getenv("KG_REQUESTS"), "KG_REQUESTS not set")
   local nthreads = tonumber(os.getenv("KG_THREADS") or "1")
-  id_pattern = '"' .. assert(os.getenv("KG_ID_FIELD"), "KG_ID_FIELD not set") .. '":"([^"]*)"'
+  local id_field = os.getenv("KG_ID_FIELD") or ""
+  id_pattern = id_field ~= "" and ('"' .. id_field .. '":"([^"]*)"') or nil
   wrap = os.getenv("KG_WRAP") == "1"
   reqs = {}
   local i = 0
   for line in io.lines(file) do
     if math.floor(i / 2) % nthreads == id then
-      local path, key, body = string.match(line, "^([^\t]+)\t([^\t]+)\t(.*)$")
+      local method, path, key, body = string.match(line, "^([A-Z]+)\t([^\t]+)\t([^\t]+)\t(.*)$")
+      if not method then
+        method = "POST"
+        path, key, body = string.match(line, "^([^\t]+)\t([^\t]+)\t(.*)$")
+      end
       assert(path, "bad request line " .. i)
-      local headers = { ["X-MBX-APIKEY"] = key, ["Content-Type"] = "application/x-www-form-urlencoded" }
-      reqs[#reqs + 1] = wrk.format("POST", path, headers, body)
+      local headers = {}
+      if key ~= "-" then headers["X-MBX-APIKEY"] = key end
+      if method == "GET" or method == "DELETE" then
+        if body ~= "" then path = path .. "?" .. body end
+        body = nil
+      else
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+      end
+      reqs[#reqs + 1] = wrk.format(method, path, headers, body)
     end
     i = i + 1
   end
@@ -74,11 +88,13 @@ end
 function response(status, headers, body)
   if status == 200 then
     ok = ok + 1
-    local tid = string.match(body, id_pattern)
-    if tid then
-      ids[#ids + 1] = tid
-    else
-      noid = noid + 1
+    if id_pattern then
+      local tid = string.match(body, id_pattern)
+      if tid then
+        ids[#ids + 1] = tid
+      else
+        noid = noid + 1
+      end
     end
   else
     bad = bad + 1

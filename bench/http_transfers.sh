@@ -69,7 +69,6 @@ for c in wrk nginx node python3; do
   command -v "$c" >/dev/null || die "$c not found (bash scripts/install-deps.sh --bench)"
 done
 [ -x "$BIN" ] || die "no keygate binary at $BIN (make build)"
-NGINX=$(command -v nginx)
 
 # What differs between the kinds: the id field of an answer (the wrk script keeps it for every
 # 200), the reference's fixed answer (keygate's shape and about its size), the server's flags.
@@ -98,87 +97,14 @@ if [ $PINNED -eq 1 ]; then
   [ $PG -eq 1 ] && PIN_NOTE="servers (keygate, nginx, postgres) on core 1, wrk on core 0"
 fi
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/kg-bench-http.XXXXXX")
 KG_PID=
 NGINX_PID=
 PG_DB=
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  set +e
-  [ -n "$KG_PID" ] && kill "$KG_PID" 2>/dev/null && wait "$KG_PID" 2>/dev/null
-  [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
-  if [ -n "$PG_DB" ]; then
-    psql "$KEYGATE_TEST_PG_URL" -q -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true
-  fi
-  if [ $rc -ne 0 ] && [ -s "$TMP/keygate.err" ]; then
-    echo "--- last lines of keygate's log ---" >&2
-    tail -n 20 "$TMP/keygate.err" >&2
-  fi
-  rm -rf "$TMP"
-  exit $rc
+BENCH_PIDS="KG_PID NGINX_PID"
+bench_cleanup_hook() {
+  [ -n "$PG_DB" ] && psql "$KEYGATE_TEST_PG_URL" -q -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-# utime + stime of a process (all its threads), in clock ticks.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-TICKS=$(getconf CLK_TCK)
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-fmt0() { printf "%'.0f" "$1"; }
-
-# --- nginx: a fixed response like keygate's answer ------------------------------------------
-start_nginx() {
-  local d=$TMP/nginx
-  mkdir -p "$d/tmp"
-  for _ in 1 2 3 4 5; do
-    NGINX_PORT=$(free_port)
-    cat >"$d/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $d/nginx.pid;
-error_log $d/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $d/tmp/body;
-  proxy_temp_path $d/tmp/proxy;
-  fastcgi_temp_path $d/tmp/fastcgi;
-  uwsgi_temp_path $d/tmp/uwsgi;
-  scgi_temp_path $d/tmp/scgi;
-  keepalive_requests 100000;
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    location / {
-      default_type application/json;
-      return 200 '$NGINX_BODY';
-    }
-  }
-}
-EOF
-    "${SERVER_PIN[@]}" "$NGINX" -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/stdout" 2>&1 &
-    NGINX_PID=$!
-    for _ in $(seq 50); do
-      port_open "$NGINX_PORT" && break
-      kill -0 "$NGINX_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    if port_open "$NGINX_PORT" && kill -0 "$NGINX_PID" 2>/dev/null; then
-      NGINX_WORKER=$(pgrep -P "$NGINX_PID" | head -n 1)
-      return 0
-    fi
-    kill "$NGINX_PID" 2>/dev/null || true
-    wait "$NGINX_PID" 2>/dev/null || true
-    NGINX_PID=
-  done
-  cat "$d/error.log" "$d/stdout" >&2 2>/dev/null || true
-  die "nginx did not start"
-}
+bench_scratch http
 
 # --- keygate --------------------------------------------------------------------------------
 DB_ARGS=()
@@ -207,7 +133,7 @@ if [ "$KIND" = orders ]; then
   deposit 1 BTC 100000  # the seller: 0.001 BTC an order, far more than any run sells
 fi
 
-start_nginx
+start_nginx "$NGINX_BODY"
 
 PERF=0
 if command -v perf >/dev/null &&

@@ -86,25 +86,10 @@ pin_cores
 PIN_NOTE="not pinned (taskset missing or fewer than 2 cores)"
 [ $PINNED -eq 1 ] && PIN_NOTE="servers (keygate, the reference) on core 1, the client and the order driver on core 0"
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/kg-bench-streams.XXXXXX")
 KG_PID=
 REF_PID=
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  set +e
-  [ -n "$KG_PID" ] && kill "$KG_PID" 2>/dev/null && wait "$KG_PID" 2>/dev/null
-  [ -n "$REF_PID" ] && kill "$REF_PID" 2>/dev/null && wait "$REF_PID" 2>/dev/null
-  if [ $rc -ne 0 ] && [ -s "$TMP/keygate.err" ]; then
-    echo "--- last lines of keygate's log ---" >&2
-    tail -n 20 "$TMP/keygate.err" >&2
-  fi
-  rm -rf "$TMP"
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+BENCH_PIDS="KG_PID REF_PID"
+bench_scratch streams
 
 # --- keygate ---------------------------------------------------------------------------------
 start_keygate -- --no-market-maker

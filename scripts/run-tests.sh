@@ -9,7 +9,7 @@ echo "== unit tests and fuzz corpus replay (SQLite and PostgreSQL) =="
 (cd "$BUILD_DIR" && ctest --output-on-failure -j2)
 
 echo "== libFuzzer: short run of every target =="
-bash scripts/fuzz.sh "${KEYGATE_FUZZ_SECONDS:-20}"
+bash scripts/fuzz.sh "${KEYGATE_FUZZ_SECONDS:-60}"
 
 echo "== compatibility: the official Binance Node clients against the real binary =="
 bash scripts/compat.sh
@@ -17,3 +17,6 @@ bash scripts/browser.sh
 
 echo "== integration tests: the real binary on SQLite and PostgreSQL =="
 bash tests/integration/run.sh
+
+echo "== sanitizers: unit and integration tests on an ASan + UBSan build =="
+bash scripts/test-sanitize.sh
