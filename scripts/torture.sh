@@ -2,8 +2,8 @@
 # Crash torture for a release (`make torture`): R4 (reliability-security.md) for KILLS kill -9
 # cycles in all (default 1,000), as runs of 20 stops each on a fresh server, every run with its own
 # seed, on SQLite and on PostgreSQL (scripts/with-postgres.sh). A run's seed is printed, and
-# KEYGATE_MONEY_SEED=<seed> KEYGATE_MONEY_R4_KILLS=20 bash tests/integration/run.sh
-# --test-name-pattern='money R4' replays it. CI runs one run of 20 per backend (`make test`).
+# KEYGATE_MONEY_SEED=<seed> KEYGATE_MONEY_R4_KILLS=20 node --test tests/integration/money_r4.test.mjs
+# replays it. CI runs one run of 20 per backend (`make test`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KILLS=${1:-1000}
@@ -15,7 +15,7 @@ t0=$(date +%s)
 for run in $(seq 1 "$RUNS"); do
   log="$LOGS/run-$run.log"
   if ! KEYGATE_MONEY_R4_KILLS=$PER_RUN bash scripts/with-postgres.sh \
-      bash tests/integration/run.sh --test-name-pattern='money R4' > "$log" 2>&1; then
+      node --test --test-reporter=spec tests/integration/money_r4.test.mjs > "$log" 2>&1; then
     grep -E "seed|✖|not ok|Error" "$log" | head -40
     echo "torture: run $run FAILED (log: $log)"
     exit 1
