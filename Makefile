@@ -36,8 +36,8 @@ test: test-deps build
 test-sanitize: test-deps
 	@bash scripts/with-postgres.sh bash scripts/test-sanitize.sh
 
-# Crash torture for a release: R4 with 1,000 kill -9 cycles on SQLite and PostgreSQL (about an
-# hour); TORTURE_KILLS=100 for a shorter one.
+# Crash torture for a release: R4 with 1,000 kill -9 cycles on SQLite and PostgreSQL (about 35
+# minutes); TORTURE_KILLS=100 for a shorter one.
 torture: test-deps build
 	@bash scripts/torture.sh $(or $(TORTURE_KILLS),1000)
 
