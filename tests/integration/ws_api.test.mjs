@@ -130,6 +130,27 @@ forEachBackend('WebSocket API', (backend) => {
     assert.deepEqual([after.status, after.error.code], [401, -2014]);
   });
 
+  test('the user data stream needs READ, by signature and after logon (-2015)', async () => {
+    // A key that may trade but not read must not see the account's events. (A user of its own:
+    // each key takes a fresh TOTP code, and a new user has codes to spare without waiting.)
+    const other = await userWith2FA(s.url, { tag: 'ws-api-noread' });
+    const tradeOnly = await createKey(s.url, other, { permissions: ['TRADE'] });
+    const edTradeOnly = await createKey(s.url, other, { type: 'ED25519', permissions: ['TRADE'] });
+    const conn = await WsClient.open(wsUrl(s.url, '/ws-api/v3'));
+    try {
+      conn.send(signedFrame('sig', 'userDataStream.subscribe.signature', tradeOnly, {}));
+      const bySignature = (await conn.next((d) => d.id === 'sig')).data;
+      assert.equal(bySignature.error?.code, -2015, JSON.stringify(bySignature));
+      conn.send(signedFrame('logon', 'session.logon', edTradeOnly, {}));
+      assert.equal((await conn.next((d) => d.id === 'logon')).data.status, 200, 'a TRADE key may log on');
+      conn.send(JSON.stringify({ id: 'sub', method: 'userDataStream.subscribe' }));
+      const afterLogon = (await conn.next((d) => d.id === 'sub')).data;
+      assert.equal(afterLogon.error?.code, -2015, JSON.stringify(afterLogon));
+    } finally {
+      conn.close();
+    }
+  });
+
   test('the user data stream by signature ends when its key is deactivated', async () => {
     const key = hmac;  // the last test: this key is deactivated at its end
     const conn = await WsClient.open(wsUrl(s.url, '/ws-api/v3'));
