@@ -77,10 +77,8 @@ done
 die() { echo "ceiling: FAILED: $*" >&2; exit 1; }
 # shellcheck source=bench/keygate_lib.sh
 source bench/keygate_lib.sh
-for c in wrk node python3; do
-  command -v "$c" >/dev/null || die "$c not found (bash scripts/install-deps.sh --bench)"
-done
-[ $NGINX_ON -eq 1 ] && { command -v nginx >/dev/null || die "nginx not found (bash scripts/install-deps.sh --bench)"; }
+require wrk node python3
+[ $NGINX_ON -eq 0 ] || require nginx
 [ -x "$BIN" ] || die "no keygate binary at $BIN (make build)"
 [ -z "$BIN_B" ] || [ -x "$BIN_B" ] || die "no keygate binary at $BIN_B"
 [ -n "$ED_BENCH" ] || ED_BENCH=$(dirname "$BIN")/bench/kg_bench_ed25519

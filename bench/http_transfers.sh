@@ -65,9 +65,7 @@ done
 die() { echo "http_transfers: FAILED: $*" >&2; exit 1; }
 # shellcheck source=bench/keygate_lib.sh
 source bench/keygate_lib.sh
-for c in wrk nginx node python3; do
-  command -v "$c" >/dev/null || die "$c not found (bash scripts/install-deps.sh --bench)"
-done
+require wrk nginx node python3
 [ -x "$BIN" ] || die "no keygate binary at $BIN (make build)"
 
 # What differs between the kinds: the id field of an answer (the wrk script keeps it for every

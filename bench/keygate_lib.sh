@@ -2,6 +2,12 @@
 # make its users (bench/http_setup.mjs) and fund them, start the nginx reference, read a process's
 # CPU time. The caller defines die(), BIN, TMP and SERVER_PIN (pin_cores).
 
+# require CMD...: each is on the PATH, or the benchmark stops and names the install step.
+require() {
+  local c
+  for c in "$@"; do command -v "$c" >/dev/null || die "$c not found (bash scripts/install-deps.sh --bench)"; done
+}
+
 # bench_scratch NAME: a scratch dir ($TMP) and the traps that clean up however the benchmark
 # ends: the processes whose pids are in the variables named by BENCH_PIDS (e.g. "KG_PID
 # NGINX_PID") or in the array SERVER_PIDS are stopped, bench_cleanup_hook runs if the script
@@ -104,7 +110,8 @@ fmt0() { printf "%'.0f" "$1"; }
 start_nginx() {
   local d=$TMP/nginx body=$1
   local nginx
-  nginx=$(command -v nginx) || die "nginx not found (bash scripts/install-deps.sh --bench)"
+  require nginx
+  nginx=$(command -v nginx)
   mkdir -p "$d/tmp"
   for _ in 1 2 3 4 5; do
     NGINX_PORT=$(free_port)

@@ -55,8 +55,8 @@ done
 die() { echo "scale_keys: FAILED: $*" >&2; exit 1; }
 # shellcheck source=bench/keygate_lib.sh
 source bench/keygate_lib.sh
-for c in node python3; do command -v "$c" >/dev/null || die "$c not found (bash scripts/install-deps.sh --bench)"; done
-[ $HTTP -eq 0 ] || command -v wrk >/dev/null || die "wrk not found (bash scripts/install-deps.sh --bench)"
+require node python3
+[ $HTTP -eq 0 ] || require wrk
 BENCH_DIR=$(dirname "$BIN")/bench
 LOADER=$BENCH_DIR/kg_bench_load_keys
 GATEKEEPER=$BENCH_DIR/kg_bench_gatekeeper

@@ -73,9 +73,7 @@ done
 die() { echo "streams: FAILED: $*" >&2; exit 1; }
 # shellcheck source=bench/keygate_lib.sh
 source bench/keygate_lib.sh
-for c in node npm python3; do
-  command -v "$c" >/dev/null || die "$c not found (bash scripts/install-deps.sh --bench; npm comes with Node.js)"
-done
+require node npm python3
 [ -x "$BIN" ] || die "no keygate binary at $BIN (make build)"
 [ "$ADDRESSES" -ge 1 ] && [ "$ADDRESSES" -le 250 ] || die "--addresses is 1 to 250 (127.0.0.2 to 127.0.0.251)"
 if [ ! -f bench/node_modules/ws/package.json ]; then
