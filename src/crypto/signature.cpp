@@ -1,10 +1,17 @@
 #include "crypto/signature.hpp"
 
-#include <openssl/core_names.h>
+// SHA256_Init/Update/Final are deprecated in OpenSSL 3 in favour of EVP_Digest*, but EVP has no
+// way to keep a hashed prefix except a heap context per key (about 3 KB each with HMAC) that
+// every request must duplicate. The low-level calls run the same assembly (SHA-NI, AVX2).
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <sodium.h>
 
+#include <algorithm>
+#include <cstring>
 #include <stdexcept>
 #include <utility>
 
@@ -14,11 +21,6 @@ namespace kg::crypto {
 
 namespace {
 const unsigned char* bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
-
-EVP_MAC* hmac_algorithm() {
-  static EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  return mac;
-}
 
 EVP_PKEY* read_public_pem(std::string_view pem) {
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
@@ -40,29 +42,50 @@ struct HexTable {
 constexpr HexTable kHex;
 }  // namespace
 
-struct HmacSha256Key::Impl {
-  EVP_MAC_CTX* ctx = nullptr;  // keyed template; each call works on a copy
-};
+static_assert(sizeof(SHA256_CTX) == HmacSha256Key::kStateSize);
 
-HmacSha256Key::HmacSha256Key(std::string_view secret) : impl_(std::make_unique<Impl>()) {
-  impl_->ctx = EVP_MAC_CTX_new(hmac_algorithm());
-  char digest[] = "SHA256";
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_construct_end()};
-  if (!impl_->ctx || EVP_MAC_init(impl_->ctx, bytes(secret), secret.size(), params) != 1) {
-    throw std::runtime_error("HMAC-SHA256 key setup failed");
+HmacSha256Key::HmacSha256Key(std::string_view secret) {
+  // RFC 2104: a key longer than the block is hashed first; then zero-padded to 64 bytes.
+  unsigned char block[SHA256_CBLOCK] = {};
+  if (secret.size() > sizeof block) {
+    SHA256(bytes(secret), secret.size(), block);
+  } else {
+    std::copy(secret.begin(), secret.end(), reinterpret_cast<char*>(block));
   }
+  unsigned char pad[SHA256_CBLOCK];
+  auto keyed = [&](unsigned char* state, unsigned char with) {
+    for (size_t i = 0; i < sizeof pad; ++i) pad[i] = static_cast<unsigned char>(block[i] ^ with);
+    auto* ctx = reinterpret_cast<SHA256_CTX*>(state);
+    if (SHA256_Init(ctx) != 1 || SHA256_Update(ctx, pad, sizeof pad) != 1) {
+      throw std::runtime_error("HMAC-SHA256 key setup failed");
+    }
+  };
+  keyed(inner_, 0x36);
+  keyed(outer_, 0x5c);
+  OPENSSL_cleanse(block, sizeof block);
+  OPENSSL_cleanse(pad, sizeof pad);
 }
 
-HmacSha256Key::~HmacSha256Key() { EVP_MAC_CTX_free(impl_->ctx); }
+HmacSha256Key::~HmacSha256Key() {
+  OPENSSL_cleanse(inner_, sizeof inner_);
+  OPENSSL_cleanse(outer_, sizeof outer_);
+}
+
+void HmacSha256Key::mac_into(std::string_view payload, unsigned char out[32]) const {
+  SHA256_CTX ctx;
+  std::memcpy(&ctx, inner_, sizeof ctx);
+  SHA256_Update(&ctx, payload.data(), payload.size());
+  unsigned char inner_hash[SHA256_DIGEST_LENGTH];
+  SHA256_Final(inner_hash, &ctx);
+  std::memcpy(&ctx, outer_, sizeof ctx);
+  SHA256_Update(&ctx, inner_hash, sizeof inner_hash);
+  SHA256_Final(out, &ctx);
+  OPENSSL_cleanse(&ctx, sizeof ctx);
+}
 
 std::string HmacSha256Key::mac(std::string_view payload) const {
-  EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(impl_->ctx);
   std::string out(32, '\0');
-  size_t len = 0;
-  bool ok = ctx && EVP_MAC_update(ctx, bytes(payload), payload.size()) == 1 &&
-            EVP_MAC_final(ctx, reinterpret_cast<unsigned char*>(out.data()), &len, out.size()) == 1;
-  EVP_MAC_CTX_free(ctx);
-  if (!ok || len != 32) throw std::runtime_error("HMAC-SHA256 failed");
+  mac_into(payload, reinterpret_cast<unsigned char*>(out.data()));
   return out;
 }
 
@@ -82,7 +105,8 @@ bool decode_hex32(std::string_view hex, unsigned char out[32]) {
 
 bool HmacSha256Key::verify_raw(std::string_view payload, std::string_view mac32) const {
   if (mac32.size() != 32) return false;
-  const std::string expected = mac(payload);
+  unsigned char expected[32];
+  mac_into(payload, expected);
   // Constant time: no early exit, the outcome depends on every byte.
   unsigned char diff = 0;
   for (size_t i = 0; i < 32; ++i) diff |= static_cast<unsigned char>(mac32[i] ^ expected[i]);

@@ -1,6 +1,7 @@
 #pragma once
-// Verifying request signatures: HMAC-SHA256 with a pre-keyed MAC context (keyed once per API key,
-// not per request), Ed25519 with libsodium, RSA PKCS#1 v1.5 SHA-256 with OpenSSL. Each object is
+// Verifying request signatures: HMAC-SHA256 keyed once per API key (the SHA-256 states after the
+// inner and outer pads, 224 bytes held inline, so a request copies them and hashes only its
+// payload, with no allocation and no pointer to chase), Ed25519 with libsodium, RSA PKCS#1 v1.5 SHA-256 with OpenSSL. Each object is
 // immutable after construction and safe to use from many threads at once.
 
 #include <memory>
@@ -13,7 +14,7 @@ namespace kg::crypto {
 class HmacSha256Key {
  public:
   explicit HmacSha256Key(std::string_view secret);
-  ~HmacSha256Key();
+  ~HmacSha256Key();  // wipes the keyed states
   HmacSha256Key(const HmacSha256Key&) = delete;
   HmacSha256Key& operator=(const HmacSha256Key&) = delete;
 
@@ -25,9 +26,12 @@ class HmacSha256Key {
   // The raw 32-byte MAC, compared in constant time.
   bool verify_raw(std::string_view payload, std::string_view mac32) const;
 
+  static constexpr size_t kStateSize = 112;  // sizeof(SHA256_CTX), checked where it is used
+
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  void mac_into(std::string_view payload, unsigned char out[32]) const;
+  alignas(8) unsigned char inner_[kStateSize];
+  alignas(8) unsigned char outer_[kStateSize];
 };
 
 // 64 hex digits (either case) to 32 bytes; false for anything else.
