@@ -37,11 +37,11 @@ void AccessLog::record(const KeyEntry& key, std::string_view ip, std::string_vie
   }
   std::lock_guard lock(mu_);
   if (ok) {
-    Usage& use = usage_[key.key.id];
-    use.key_id = key.key.id;
-    use.at = now;
-    if (use.ip != ip) use.ip = ip;
     KeyUsage* usage = key.usage.get();
+    if (usage && usage->used_batch != batch_) {
+      usage->used_batch = batch_;
+      used_.emplace_back(key.key.id, key.usage);
+    }
     if (usage && usage->pending_batch == batch_) {
       AccessEntry& last = pending_[usage->pending_index];
       if (last.at / 1000 == now / 1000 && last.status == status && last.ip == ip && last.path == path &&
@@ -76,11 +76,11 @@ void AccessLog::run() {
 void AccessLog::flush() {
   std::lock_guard flush_lock(flush_mu_);
   std::vector<AccessEntry> batch;
-  std::unordered_map<int64_t, Usage> usage;
+  std::vector<std::pair<int64_t, std::shared_ptr<KeyUsage>>> used;
   {
     std::lock_guard lock(mu_);
     batch.swap(pending_);
-    usage.swap(usage_);
+    used.swap(used_);
     ++batch_;  // every key's pending_index now points into the old batch
   }
   if (batch.empty()) return;
@@ -94,9 +94,15 @@ void AccessLog::flush() {
               {e.key_id, e.at, e.ip, e.method, e.path, int64_t{e.ok ? 1 : 0}, int64_t{e.status}, e.reason, e.count,
                e.key_id});
     }
-    for (const auto& [key_id, u] : usage) {
+    for (const auto& [key_id, u] : used) {
+      const int64_t at = u->last_used_at.load(std::memory_order_relaxed);
+      std::string ip;
+      {
+        std::lock_guard lock(u->mu);
+        ip = u->last_used_ip;
+      }
       db.exec("UPDATE api_keys SET last_used_at = ?, last_used_ip = ? WHERE id = ? AND last_used_at < ?",
-              {u.at, u.ip, key_id, u.at});
+              {at, ip, key_id, at});
     }
     for (const auto& [key_id, n] : per_key) {
       db.exec("DELETE FROM key_access_log WHERE key_id = ? AND id <= (SELECT id FROM key_access_log "

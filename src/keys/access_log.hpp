@@ -62,12 +62,9 @@ class AccessLog {
   std::mutex mu_;
   std::vector<AccessEntry> pending_;
   uint64_t batch_ = 1;  // increases at every flush; KeyUsage::pending_batch refers to it
-  struct Usage {
-    int64_t key_id;
-    int64_t at;
-    std::string ip;
-  };
-  std::unordered_map<int64_t, Usage> usage_;  // key id -> its latest accepted use
+  // Keys used since the last flush, each once (KeyUsage::used_batch); the flush writes their
+  // last use from the KeyUsage itself, so a request only compares a number.
+  std::vector<std::pair<int64_t, std::shared_ptr<KeyUsage>>> used_;
   std::mutex flush_mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

@@ -62,6 +62,7 @@ struct KeyUsage {
   // The access log's newest accepted entry of this key in its pending batch (guarded by the log).
   size_t pending_index = 0;
   uint64_t pending_batch = 0;  // which batch; 0: none
+  uint64_t used_batch = 0;     // the last batch whose flush writes this key's last use (guarded by the log)
 };
 
 // The index's view of a key: immutable once built; a change builds a new entry.
