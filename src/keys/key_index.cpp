@@ -1,5 +1,7 @@
 #include "keys/key_index.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <mutex>
 
 namespace kg::keys {
@@ -10,20 +12,66 @@ PermissionSet ApiKey::effective_permissions(int64_t now_ms) const {
   return set;
 }
 
+size_t KeyIndex::slot_of(std::string_view api_key, uint64_t h) const {
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = home(h);; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (!s.entry || (s.hash == h && s.entry->key.api_key == api_key)) return i;
+  }
+}
+
+void KeyIndex::grow_to(size_t capacity) {
+  std::vector<Slot> old;
+  old.swap(slots_);
+  slots_.resize(capacity);
+  shift_ = 64 - std::countr_zero(capacity);
+  for (Slot& s : old) {
+    if (s.entry) slots_[slot_of(s.entry->key.api_key, s.hash)] = std::move(s);
+  }
+}
+
 std::shared_ptr<const KeyEntry> KeyIndex::find(std::string_view api_key) const {
+  const uint64_t h = hash(api_key);
   std::shared_lock lock(mu_);
-  auto it = by_key_.find(api_key);
-  return it == by_key_.end() ? nullptr : it->second;
+  if (slots_.empty()) return nullptr;
+  return slots_[slot_of(api_key, h)].entry;
 }
 
 void KeyIndex::put(std::shared_ptr<const KeyEntry> entry) {
+  const uint64_t h = hash(entry->key.api_key);
   std::unique_lock lock(mu_);
-  by_key_[entry->key.api_key] = std::move(entry);
+  if (2 * (size_ + 1) > slots_.size()) grow_to(std::max<size_t>(1024, 2 * slots_.size()));
+  Slot& s = slots_[slot_of(entry->key.api_key, h)];
+  if (!s.entry) ++size_;
+  s.hash = h;
+  s.entry = std::move(entry);
+}
+
+void KeyIndex::reserve(size_t keys) {
+  std::unique_lock lock(mu_);
+  const size_t want = std::bit_ceil(std::max<size_t>(1024, 2 * keys));
+  if (want > slots_.size()) grow_to(want);
 }
 
 void KeyIndex::erase(std::string_view api_key) {
   std::unique_lock lock(mu_);
-  if (auto it = by_key_.find(api_key); it != by_key_.end()) by_key_.erase(it);
+  if (slots_.empty()) return;
+  const size_t mask = slots_.size() - 1;
+  size_t hole = slot_of(api_key, hash(api_key));
+  if (!slots_[hole].entry) return;
+  slots_[hole] = Slot{};
+  --size_;
+  // Backward shift: move up each later slot of the run that may live at the hole (its home is not
+  // in the cyclic range (hole, i]), so every probe still meets its key before an empty slot.
+  for (size_t i = (hole + 1) & mask; slots_[i].entry; i = (i + 1) & mask) {
+    const size_t h = home(slots_[i].hash);
+    const bool stays = hole < i ? (hole < h && h <= i) : (hole < h || h <= i);
+    if (!stays) {
+      slots_[hole] = std::move(slots_[i]);
+      slots_[i] = Slot{};
+      hole = i;
+    }
+  }
 }
 
 void KeyIndex::set_user_blocked(int64_t user_id, bool blocked) {
@@ -49,7 +97,7 @@ bool KeyIndex::usable(std::string_view api_key, int64_t now_ms) const {
 
 size_t KeyIndex::size() const {
   std::shared_lock lock(mu_);
-  return by_key_.size();
+  return size_;
 }
 
 }  // namespace kg::keys

@@ -9,8 +9,8 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <unordered_set>
+#include <vector>
 #include <atomic>
 
 #include "keys/api_key.hpp"
@@ -22,6 +22,7 @@ class KeyIndex {
   std::shared_ptr<const KeyEntry> find(std::string_view api_key) const;
   void put(std::shared_ptr<const KeyEntry> entry);
   void erase(std::string_view api_key);
+  void reserve(size_t keys);  // before loading them all
   size_t size() const;
 
   // Accounts whose API access an operator turned off: their keys are refused while it is off.
@@ -32,19 +33,31 @@ class KeyIndex {
   bool usable(std::string_view api_key, int64_t now_ms) const;
 
  private:
+  // Open addressing with linear probing over a power-of-two array kept at most half full: a
+  // lookup reads one slot (the key's hash and its entry) and then the entry it needs anyway, where
+  // a node-based map reads a bucket, the node before, the node and the key's text, each likely a
+  // cache miss once a million keys are loaded. A slot with no entry ends a probe; erase shifts the
+  // later slots of the run back, so there are no tombstones.
   // API keys are 60 random characters after their prefix, so 8 of them hash as well as all 64.
-  // Only the server creates keys, so a client cannot fill a bucket with colliding ones.
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const {
-      if (s.size() < 16) return std::hash<std::string_view>{}(s);
-      uint64_t v;
-      std::memcpy(&v, s.data() + 4, sizeof v);
-      return static_cast<size_t>(v * 0x9E3779B97F4A7C15ull);
-    }
+  // Only the server creates keys, so a client cannot fill a run with colliding ones.
+  static uint64_t hash(std::string_view s) {
+    if (s.size() < 16) return std::hash<std::string_view>{}(s) * 0x9E3779B97F4A7C15ull;
+    uint64_t v;
+    std::memcpy(&v, s.data() + 4, sizeof v);
+    return v * 0x9E3779B97F4A7C15ull;
+  }
+  struct Slot {
+    uint64_t hash = 0;
+    std::shared_ptr<const KeyEntry> entry;  // null: empty
   };
+  size_t home(uint64_t h) const { return static_cast<size_t>(h >> shift_); }  // the top bits
+  size_t slot_of(std::string_view api_key, uint64_t h) const;  // its slot, or the empty one that ends its run
+  void grow_to(size_t capacity);
+
   mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<const KeyEntry>, Hash, std::equal_to<>> by_key_;
+  std::vector<Slot> slots_;  // empty until the first put; then a power of two
+  int shift_ = 64;           // 64 - log2(slots_.size())
+  size_t size_ = 0;
   mutable std::shared_mutex blocked_mu_;
   std::unordered_set<int64_t> blocked_users_;
   std::atomic<bool> any_blocked_{false};  // the common case skips the lock
