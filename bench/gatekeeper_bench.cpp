@@ -4,12 +4,14 @@
 // pre-keyed OpenSSL context, the least any verifier must do. Rounds alternate between the two;
 // the figures are medians over the rounds, and the ratio is the goal's (<= 2x).
 //
-//   build/bench/kg_bench_gatekeeper [keys=1000] [rounds=7] [requests_per_round=200000] [one|spread]
+//   build/bench/kg_bench_gatekeeper [keys=1000] [rounds=7] [requests_per_round=200000] [one|active|spread]
 //
 // one (the default): every request is signed by the same key (the last one made), so its entry
-// stays in the cache whatever the index holds. spread: each request by a key drawn at random from
-// the whole index (bench/scale_keys.sh compares 1,000 keys against 1,000,000 this way: with a
-// million keys each request finds its key's entry, verifier and usage record out of the cache).
+// stays in the cache whatever the index holds. active: each request by one of 1,000 keys spread
+// evenly over the index, at random (the keys in use at a time, as the HTTP scale bench signs).
+// spread: each request by a key drawn at random from the whole index (with a million keys each
+// request finds its key's entry, verifier and usage record out of the cache: the worst case).
+// bench/scale_keys.sh compares 1,000 keys in the index against 1,000,000 in all three modes.
 // The reference signs with the same keys as the gatekeeper checks. The last line, "KGGATE
 // key=value ...", is for scripts.
 
@@ -60,11 +62,10 @@ int main(int argc, char** argv) {
   const int rounds = argc > 2 ? std::atoi(argv[2]) : 7;
   const int per_round = argc > 3 ? std::atoi(argv[3]) : 200000;
   const std::string mode = argc > 4 ? argv[4] : "one";
-  if (n_keys < 1 || rounds < 1 || per_round < 1 || (mode != "one" && mode != "spread")) {
-    std::fprintf(stderr, "usage: kg_bench_gatekeeper [keys] [rounds] [requests_per_round] [one|spread]\n");
+  if (n_keys < 1 || rounds < 1 || per_round < 1 || (mode != "one" && mode != "active" && mode != "spread")) {
+    std::fprintf(stderr, "usage: kg_bench_gatekeeper [keys] [rounds] [requests_per_round] [one|active|spread]\n");
     return 2;
   }
-  const bool spread = mode == "spread";
 
   // A real store for the access log's background writer, as in the server.
   auto dir = std::filesystem::temp_directory_path() / ("kg-bench-" + std::to_string(::getpid()));
@@ -91,9 +92,19 @@ int main(int argc, char** argv) {
   std::vector<const crypto::HmacSha256Key*> signers;
   queries.reserve(static_cast<size_t>(per_round) * rounds);
   std::mt19937_64 rng(42);
-  std::uniform_int_distribution<size_t> pick(0, api_keys.size() - 1);
+  // The keys requests may come from: one, 1,000 spread evenly over the index, or all of them.
+  std::vector<const std::string*> pool;
+  if (mode == "one") {
+    pool.push_back(&api_keys.back());
+  } else if (mode == "active") {
+    const size_t n = std::min<size_t>(1000, api_keys.size());
+    for (size_t i = 0; i < n; ++i) pool.push_back(&api_keys[i * api_keys.size() / n]);
+  } else {
+    for (const auto& k : api_keys) pool.push_back(&k);
+  }
+  std::uniform_int_distribution<size_t> pick(0, pool.size() - 1);
   for (int i = 0; i < per_round * rounds; ++i) {  // each signature is used once: the replay guard is on
-    const std::string& key = spread ? api_keys[pick(rng)] : api_keys.back();
+    const std::string& key = *pool[pick(rng)];
     const crypto::HmacSha256Key& signer = *index.find(key)->hmac;
     std::string q = "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01000000&price=65000.00"
                     "&newClientOrderId=bench-" + std::to_string(i) + "&recvWindow=60000&timestamp=" +
@@ -142,7 +153,9 @@ int main(int argc, char** argv) {
   const double h = median(hmac_ns), g = median(gate_ns), p = median(parse_ns);
   std::printf("gatekeeper benchmark: %d keys in the index (made in %.1f s), %d rounds x %d requests, %s, one core\n",
               n_keys, setup_s, rounds, per_round,
-              spread ? "each request by a key at random" : "every request by the same key");
+              mode == "one"      ? "every request by the same key"
+              : mode == "active" ? "each request by one of 1,000 keys at random"
+                                 : "each request by a key at random");
   std::printf("  bare HMAC-SHA256 (pre-keyed ctx)  median %8.0f ns/request\n", h);
   std::printf("  whole gatekeeper                  median %8.0f ns/request  (%.0f requests/s)\n", g, 1e9 / g);
   std::printf("    of which parameter parsing      median %8.0f ns/request\n", p);
