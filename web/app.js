@@ -517,6 +517,8 @@ function keyRow(k, actionErr) {
   del.addEventListener('click', () => deleteDialog(k));
   const log = h('a', { href: `#/keys/${encodeURIComponent(k.apiKey)}/log`, class: 'button small-btn', 'data-action': 'log' }, 'Access log');
   const withdraws = k.permissions.includes('WITHDRAW');
+  const edit = h('button', { type: 'button', class: 'small-btn', 'data-action': 'restrictions' }, 'Edit restrictions');
+  edit.addEventListener('click', () => restrictionsDialog(k));
   const rates = h('button', { type: 'button', class: 'small-btn', 'data-action': 'rate-limits' }, 'Rate limits');
   rates.addEventListener('click', () => rateLimitsDialog(k));
   const limits = withdraws
@@ -536,7 +538,7 @@ function keyRow(k, actionErr) {
     cell('Created', timeEl(k.createdAt)),
     cell('Expires', expires),
     cell('Last used', ...lastUsed),
-    cell('Actions', h('div', { class: 'row-actions' }, toggle, log, rates, limits, rotate, del)));
+    cell('Actions', h('div', { class: 'row-actions' }, toggle, edit, log, rates, limits, rotate, del)));
 }
 
 const typeName = (t) => ({ HMAC_SHA256: 'HMAC', ED25519: 'Ed25519', RSA: 'RSA' }[t] || t);
@@ -751,6 +753,78 @@ function rateLimitsDialog(k) {
       },
     };
   }, { id: 'rate-limits-dialog' });
+}
+
+// Permissions, read-only and IP access of an existing key. Narrowing needs no code; when the
+// server answers that the change widens the key (-7200), the code field becomes required.
+function restrictionsDialog(k) {
+  modal(`Restrictions of "${k.label}"`, (form) => {
+    form.noValidate = true;
+    const boxes = {};
+    const permSet = h('fieldset', { class: 'perm-list' }, h('legend', {}, 'What may this key do?'));
+    for (const p of PERMISSIONS) {
+      const c = choice('checkbox', 'permissions', p.name, [p.title, ' ', riskBadge(p.risk)],
+        { checked: k.permissions.includes(p.name), class: `perm-choice risk-${p.risk}-row`, id: `edit-perm-${p.name}` });
+      boxes[p.name] = c.input;
+      permSet.append(c.wrap);
+    }
+    const ro = choice('checkbox', 'readOnly', 'yes', 'Read-only', { checked: k.readOnly, id: 'edit-read-only' },
+      'Only READ works, whatever else is selected.');
+    const ipSet = h('fieldset', {}, h('legend', {}, 'Which IP addresses may use the key?'));
+    const ipList = choice('radio', 'editIpMode', 'list', 'Only these IP addresses', { checked: !k.allowAllIps, id: 'edit-ip-mode-list' });
+    const ipAll = choice('radio', 'editIpMode', 'all', 'Allow all IPs', { checked: k.allowAllIps, id: 'edit-ip-mode-all' });
+    const ips = field('IP addresses', { tag: 'textarea', name: 'ipAllowlist', rows: '3', spellcheck: 'false', id: 'edit-ip-allowlist' },
+      'IPv4 or IPv6 addresses or CIDR ranges, one per line (at most 30).');
+    ips.input.value = (k.ipAllowlist || []).join('\n');
+    const syncIp = () => { ips.wrap.hidden = ipAll.input.checked; };
+    ipList.input.addEventListener('change', syncIp);
+    ipAll.input.addEventListener('change', syncIp);
+    syncIp();
+    append(ipSet, [ipList.wrap, ipAll.wrap]);
+    const code = codeField('Two-factor code (only when widening)', {
+      required: false,
+      hint: 'Not needed to take a permission away or narrow the IP list; adding either asks for it.',
+    });
+    code.wrap.classList.add('optional-code');
+    return {
+      body: [permSet, ro.wrap, ipSet, ips.wrap, code.wrap],
+      submitLabel: 'Save restrictions',
+      onSubmit: async ({ err }) => {
+        const body = { permissions: PERMISSIONS.map((p) => p.name).filter((n) => boxes[n].checked), readOnly: ro.input.checked };
+        if (body.permissions.length === 0) { showError(err, 'Choose at least one permission.'); return false; }
+        if (ipAll.input.checked) {
+          body.allowAllIps = true;
+        } else {
+          body.ipAllowlist = ips.input.value.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean);
+          if (body.ipAllowlist.length === 0) {
+            showError(err, 'Enter at least one IP address, or choose "Allow all IPs".');
+            ips.input.focus();
+            return false;
+          }
+        }
+        const totp = code.input.value.trim();
+        if (totp) {
+          if (!/^[0-9]{6}$/.test(totp)) { showError(err, 'The two-factor code has 6 digits.'); code.input.focus(); return false; }
+          body.totp = totp;
+        }
+        try {
+          await api('PATCH', `/console/v1/keys/${encodeURIComponent(k.apiKey)}`, body);
+        } catch (e) {
+          if (e.code === -7200) {
+            code.input.required = true;
+            code.wrap.classList.add('needed');
+            showError(err, { code: e.code, msg: 'This change lets the key do more than before: enter a two-factor code and save again.' });
+            code.input.focus();
+            return false;
+          }
+          if (e.code === -7201) { code.input.select(); code.input.focus(); }
+          throw e;
+        }
+        flash = { kind: 'ok', text: `The restrictions of "${k.label}" are saved; they apply from its next request.` };
+        return true;
+      },
+    };
+  }, { id: 'restrictions-dialog' });
 }
 
 // The secret, once: with a copy button and a clear warning. Nothing keeps it but this DOM.

@@ -123,20 +123,39 @@ void add_key_routes(Router& router, const Services& s) {
                 return json_response(json::object{{"deleted", *n}});
               }});
 
+  // {"label", "active", "permissions", "readOnly", "ipAllowlist" | "allowAllIps", "totp"}: any of
+  // them. A change that lets the key do more needs "totp"; narrowing one does not.
   router.add({"PATCH", "/console/v1/keys/{apiKey}", Security::kConsole, 1, true, [&ks, &clock](Context& ctx) {
                 const std::string& api_key = ctx.path_params.at(0);
-                auto body = JsonBody::parse(ctx.request.body, {"active", "label", "totp"});
+                auto body = JsonBody::parse(ctx.request.body, {"active", "label", "permissions", "readOnly",
+                                                               "ipAllowlist", "allowAllIps", "totp"});
                 if (!body) return error_response(body.error());
+                keys::KeyChange change;
                 auto active = body->optional_bool("active");
                 if (!active) return error_response(active.error());
+                change.active = *active;
                 auto label = body->optional_string("label");
                 if (!label) return error_response(label.error());
+                change.label = *label;
+                auto permissions = body->optional_strings("permissions");
+                if (!permissions) return error_response(permissions.error());
+                change.permissions = *permissions;
+                auto read_only = body->optional_bool("readOnly");
+                if (!read_only) return error_response(read_only.error());
+                change.read_only = *read_only;
+                auto ips = body->optional_strings("ipAllowlist");
+                if (!ips) return error_response(ips.error());
+                change.ip_allowlist = *ips;
+                auto allow_all = body->optional_bool("allowAllIps");
+                if (!allow_all) return error_response(allow_all.error());
+                change.allow_all_ips = *allow_all;
                 auto totp = totp_of(*body);
                 if (!totp) return error_response(totp.error());
-                if (!*active && !*label) return error_response(make_error(err::kBadParam, "active"));
-                if (auto st = ks.update(ctx.user->id, api_key, *active, *label, *totp); !st) {
-                  return error_response(st.error());
+                if (!change.active && !change.label && !change.permissions && !change.read_only &&
+                    !change.ip_allowlist && !change.allow_all_ips) {
+                  return error_response(make_error(err::kBadParam, "active"));
                 }
+                if (auto st = ks.update(ctx.user->id, api_key, change, *totp); !st) return error_response(st.error());
                 auto key = ks.get(ctx.user->id, api_key);
                 if (!key) return error_response(key.error());
                 return json_response(key_json(*key, clock.now_ms()));

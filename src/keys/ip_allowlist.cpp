@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -74,6 +75,8 @@ bool IpRange::contains(const IpRange& single) const {
   return v4 == single.v4 && prefix_equal(addr, single.addr, prefix);
 }
 
+bool IpRange::covers(const IpRange& range) const { return range.prefix >= prefix && contains(range); }
+
 std::string IpRange::to_string() const {
   char buf[INET6_ADDRSTRLEN] = {};
   inet_ntop(v4 ? AF_INET : AF_INET6, addr.data(), buf, sizeof buf);
@@ -116,6 +119,14 @@ bool IpAllowlist::allows(std::string_view ip) const {
     if (r.contains(*addr)) return true;
   }
   return false;
+}
+
+bool IpAllowlist::within(const IpAllowlist& wider) const {
+  if (wider.empty()) return true;
+  if (empty()) return false;
+  return std::all_of(ranges_.begin(), ranges_.end(), [&](const IpRange& r) {
+    return std::any_of(wider.ranges_.begin(), wider.ranges_.end(), [&](const IpRange& w) { return w.covers(r); });
+  });
 }
 
 std::optional<IpAllowlist> IpAllowlist::parse_list(std::string_view text, std::string* bad) {

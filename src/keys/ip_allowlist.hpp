@@ -17,6 +17,7 @@ struct IpRange {
 
   static std::optional<IpRange> parse(std::string_view text);
   bool contains(const IpRange& single) const;  // `single` is a full-length address
+  bool covers(const IpRange& range) const;     // every address of `range` is in this one
   std::string to_string() const;
 };
 
@@ -28,6 +29,8 @@ class IpAllowlist {
   static std::optional<IpAllowlist> parse_list(std::string_view text, std::string* bad = nullptr);
   std::string to_list() const;  // the same form, for storage
   bool allows(std::string_view ip) const;
+  // Every address this list lets in, `wider` lets in too (an empty list lets in every address).
+  bool within(const IpAllowlist& wider) const;
   bool empty() const { return ranges_.empty(); }
   const std::vector<IpRange>& ranges() const { return ranges_; }
   std::vector<std::string> to_strings() const;

@@ -296,25 +296,73 @@ Status KeyService::set_active(int64_t user_id, const std::string& api_key, bool 
   return update(user_id, api_key, active, std::nullopt, totp);
 }
 
-Status KeyService::update(int64_t user_id, const std::string& api_key, const std::optional<bool>& active,
-                          const std::optional<std::string>& label, const std::optional<std::string>& totp) {
-  auto key = get(user_id, api_key);
-  if (!key) return key.error();
-  if (label && !valid_label(*label)) return make_error(err::kBadLabel);
-  const bool activating = active && *active && !key->active;
-  if (activating) {
-    // Activation adds power: it needs a fresh code.
+Status KeyService::update(int64_t user_id, const std::string& api_key, const KeyChange& change,
+                          const std::optional<std::string>& totp) {
+  auto old = get(user_id, api_key);
+  if (!old) return old.error();
+  if (change.label && !valid_label(*change.label)) return make_error(err::kBadLabel);
+  ApiKey key = *old;
+  if (change.label) key.label = *change.label;
+  if (change.active) key.active = *change.active;
+  if (change.permissions) {
+    key.permissions = 0;
+    for (const auto& name : *change.permissions) {
+      auto p = parse_permission(name);
+      if (!p) return make_error(err::kBadPermission, name);
+      key.permissions |= bit(*p);
+    }
+    if (key.permissions == 0) return make_error(err::kNoPermissions);
+  }
+  if (change.read_only) key.read_only = *change.read_only;
+  if (change.ip_allowlist || change.allow_all_ips) {
+    if (change.allow_all_ips.value_or(false) == change.ip_allowlist.has_value()) return make_error(err::kIpChoice);
+    std::vector<IpRange> ranges;
+    if (change.ip_allowlist) {
+      if (change.ip_allowlist->empty()) return make_error(err::kIpChoice);
+      if (static_cast<int>(change.ip_allowlist->size()) > policy_.max_ip_entries) {
+        return make_error(err::kTooManyIps, policy_.max_ip_entries);
+      }
+      for (const auto& text : *change.ip_allowlist) {
+        auto r = IpRange::parse(text);
+        if (!r) return make_error(err::kBadIpEntry, text);
+        ranges.push_back(*r);
+      }
+    }
+    key.allowlist = IpAllowlist(std::move(ranges));
+  }
+  const bool withdraw = has(key.permissions, Permission::kWithdraw) && !key.read_only;
+  if (withdraw && policy_.withdraw_requires_allowlist && key.allowlist.empty()) return make_error(err::kWithdrawNeedsIps);
+
+  // TRADE without an allowlist lapses: from now when it is new or the allowlist has just gone,
+  // never when there is a list, and otherwise when it was going to.
+  const int64_t now = clock_.now_ms();
+  if (!has(key.permissions, Permission::kTrade) || !key.allowlist.empty()) {
+    key.trade_expires_at = 0;
+  } else if (!has(old->permissions, Permission::kTrade) || !old->allowlist.empty()) {
+    key.trade_expires_at = policy_.trade_without_allowlist_s > 0 ? now + policy_.trade_without_allowlist_s * 1000 : 0;
+  }
+
+  const PermissionSet gained = key.effective_permissions(now) & ~old->effective_permissions(now);
+  const bool activating = key.active && !old->active;
+  const bool more_ips = !key.allowlist.within(old->allowlist);
+  if (activating || gained != 0 || more_ips) {
     if (!totp || totp->empty()) return make_error(err::kTotpRequired);
     if (auto s = check_totp_(user_id, *totp); !s) return s;
   }
-  const bool new_active = active.value_or(key->active);
   store_.tx([&](Db& db) {
-    db.exec("UPDATE api_keys SET active = ?, label = ?, updated_at = ? WHERE api_key = ? AND user_id = ?",
-            {int64_t{new_active ? 1 : 0}, label.value_or(key->label), clock_.now_ms(), api_key, user_id});
+    db.exec("UPDATE api_keys SET active = ?, label = ?, permissions = ?, read_only = ?, ip_allowlist = ?, "
+            "trade_expires_at = ?, updated_at = ? WHERE api_key = ? AND user_id = ?",
+            {int64_t{key.active ? 1 : 0}, key.label, int64_t{key.permissions}, int64_t{key.read_only ? 1 : 0},
+             key.allowlist.to_list(), key.trade_expires_at, now, api_key, user_id});
   });
   refresh(api_key);
-  if (active && *active != key->active) {
-    spdlog::info("event=key_{} uid={} key_id={}", *active ? "activated" : "deactivated", user_id, key->id);
+  if (key.active != old->active) {
+    spdlog::info("event=key_{} uid={} key_id={}", key.active ? "activated" : "deactivated", user_id, key.id);
+  }
+  if (key.permissions != old->permissions || key.read_only != old->read_only ||
+      key.allowlist.to_list() != old->allowlist.to_list()) {
+    spdlog::info("event=key_restrictions uid={} key_id={} permissions={} read_only={} ip_allowlist=\"{}\" widened={}",
+                 user_id, key.id, key.permissions, key.read_only, key.allowlist.to_list(), gained != 0 || more_ips);
   }
   return ok_status();
 }

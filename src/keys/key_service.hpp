@@ -37,6 +37,17 @@ struct NewKey {
   std::optional<int64_t> expires_at;
 };
 
+// A change to a key in place; what is unset stays as it is. Restrictions (permissions, read-only,
+// IP allowlist) follow the creation form's rules.
+struct KeyChange {
+  std::optional<bool> active{};
+  std::optional<std::string> label{};
+  std::optional<std::vector<std::string>> permissions{};
+  std::optional<bool> read_only{};
+  std::optional<std::vector<std::string>> ip_allowlist{};  // these addresses and ranges only
+  std::optional<bool> allow_all_ips{};                     // true: every IP (and no list)
+};
+
 // The account facts key creation depends on, from the accounts service.
 struct Owner {
   int64_t user_id = 0;
@@ -64,10 +75,16 @@ class KeyService {
   std::vector<ApiKey> list(int64_t user_id);
   Result<ApiKey> get(int64_t user_id, const std::string& api_key);
   Status set_active(int64_t user_id, const std::string& api_key, bool active, const std::optional<std::string>& totp);
-  // Relabel and/or (de)activate in one step: every check (label, 2FA for activation) comes before
-  // any change, so a refused request changes nothing.
+  // Relabel, (de)activate, and change the permissions, the read-only switch and the IP allowlist,
+  // in one step. Anything that lets the key do more (activation, a permission it did not have in
+  // effect, an address its allowlist did not let in) needs a fresh 2FA code; narrowing never does.
+  // Every check comes before any change, so a refused request changes nothing.
+  Status update(int64_t user_id, const std::string& api_key, const KeyChange& change,
+                const std::optional<std::string>& totp);
   Status update(int64_t user_id, const std::string& api_key, const std::optional<bool>& active,
-                const std::optional<std::string>& label, const std::optional<std::string>& totp);
+                const std::optional<std::string>& label, const std::optional<std::string>& totp) {
+    return update(user_id, api_key, KeyChange{active, label, {}, {}, {}, {}}, totp);
+  }
   // The key's withdrawal addresses and daily caps; widening them needs a fresh 2FA code, narrowing
   // does not. The caller checks that the address ids are the user's own and the assets exist.
   // The key's own rate limits (api_key.hpp). Lowering them needs nothing; raising or removing one

@@ -113,3 +113,23 @@ export async function enable2fa(page, { screenshot = false } = {}) {
   await page.locator('#tfa-status', { hasText: 'On' }).waitFor();
   return user;
 }
+
+// Creates a TRADE key for 127.0.0.1 in the wizard; resolves {apiKey, type, secretKey}.
+export async function createTradeKey(page, url, user, label) {
+  await page.goto(`${url}/#/keys/new`);
+  await page.getByLabel('Name of the key').fill(label);
+  await page.click('#wizard-next');
+  await page.check('#perm-TRADE');
+  await page.click('#wizard-next');
+  await page.click('#wizard-next');
+  await page.fill('#ip-allowlist', '127.0.0.1');
+  for (let i = 0; i < 3; i++) await page.click('#wizard-next');
+  await page.locator('#key-wizard[data-step="6"]').waitFor();
+  await page.fill('#key-wizard input[name=totp]', await user.code());
+  await page.click('#wizard-next');
+  await page.locator('#secret-once').waitFor();
+  const apiKey = (await page.locator('#api-key').textContent()).trim();
+  const secretKey = (await page.locator('#secret-key').textContent()).trim();
+  await page.click('#secret-done');
+  return { apiKey, type: 'HMAC_SHA256', secretKey };
+}

@@ -319,6 +319,46 @@ forEachBackend('API keys (console)', (backend) => {
     assert.equal(after.label, before.label, 'the label of a refused PATCH is not applied');
   });
 
+  test('PATCH restrictions: every bad form is its own error and changes nothing; narrowing needs no code', async () => {
+    const u = users.patch;
+    const [k] = (await listKeys(s.url, u)).body.keys;
+    assert.ok(k, 'the key from the PATCH test');
+    const same = async (what) => {
+      const [now] = (await listKeys(s.url, u)).body.keys;
+      for (const f of ['permissions', 'readOnly', 'ipAllowlist', 'allowAllIps', 'tradingAuthorityExpirationTime']) {
+        assert.deepEqual(now[f], k[f], `${what}: ${f} unchanged`);
+      }
+    };
+    const bad = [
+      [{ permissions: [] }, 400, -7304],
+      [{ permissions: ['READ', 'FLY'] }, 400, -7305],
+      [{ permissions: 'READ' }, 400, -1102],
+      [{ readOnly: 'yes' }, 400, -1102],
+      [{ ipAllowlist: ['10.0.0.256'] }, 400, -7306],
+      [{ ipAllowlist: [] }, 400, -7308],
+      [{ allowAllIps: false }, 400, -7308],
+      [{ ipAllowlist: ['10.0.0.1'], allowAllIps: true }, 400, -7308],
+      [{ ipAllowlist: Array.from({ length: 31 }, (_, i) => `10.0.0.${i + 1}`) }, 400, -7307],
+      [{ permissions: ['READ', 'WITHDRAW'], allowAllIps: true }, 400, -7309],
+      [{ expiresAt: Date.now() + 1000 }, 400, -1104],
+    ];
+    for (const [body, status, code] of bad) {
+      const r = await patch(s.url, u, k.apiKey, body);
+      assert.equal(r.status, status, `${JSON.stringify(body)}: ${r.text}`);
+      assert.equal(r.body.code, code, `${JSON.stringify(body)}: ${r.text}`);
+      await same(JSON.stringify(body));
+    }
+    // Read-only on is narrowing: no code. The answer is the key as it now is.
+    const ro = await patch(s.url, u, k.apiKey, { readOnly: true });
+    assert.equal(ro.status, 200, ro.text);
+    assert.equal(ro.body.readOnly, true);
+    assert.deepEqual(ro.body.effectivePermissions, ['READ']);
+    // And off again is widening when the key has more than READ.
+    if (k.permissions.some((p) => p !== 'READ')) {
+      assertError(await patch(s.url, u, k.apiKey, { readOnly: false }), 401, -7200);
+    }
+  });
+
   test('rotate: a new secret at once, the old one for graceSeconds (2 s) only', async () => {
     const u = users.rotate;
     const k = await createKey(s.url, u);

@@ -10,8 +10,8 @@
 // API-key, signature or permission error), a denied cell gets exactly Binance's refusal: 401 -2014
 // without a key, 401 -1002 for a missing WITHDRAW or TRANSFER permission, 401 -2015 otherwise.
 // Finally, a changed key fails on its very next request: deactivated, disabled by the operator,
-// deleted, its user's API access turned off, its secret rotated, its TRADE lapsed, revoked; and
-// its permissions cannot be changed in place at all (PATCH refuses them).
+// deleted, its user's API access turned off, its secret rotated, its TRADE lapsed, revoked, its
+// permissions or its allowlist narrowed in place (PATCH, no code; widening back needs one).
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -389,14 +389,30 @@ forEachBackend('S3: permission matrix over every signed endpoint', (backend) => 
     assert.equal(rev.status, 200, rev.text);
     assertBinance(await account(rot2), BINANCE.keyRejected);
 
-    // Permissions cannot be narrowed (or widened) in place: PATCH takes only active and label,
-    // so a key keeps what it was created with (a narrower key is a new key). If this starts
-    // passing PATCH {permissions}, replace it with "the next request needing the removed
-    // permission is refused".
-    const target = dis;
-    const narrow = await request(s.url, 'PATCH', `/console/v1/keys/${target.apiKey}`, { token: ua.token, json: { permissions: ['READ'] } });
-    assertError(narrow, 400, -1104);
-    const listed = (await request(s.url, 'GET', '/console/v1/keys', { token: ua.token })).body.keys.find((x) => x.apiKey === target.apiKey);
-    assert.deepEqual(listed.permissions, ['READ', 'TRADE'], 'a refused PATCH leaves the permissions alone');
+    // Narrowed in place with no code: the next request needing the removed permission is refused
+    // and what is left still works. Widening back needs a fresh code; refused, it changes nothing.
+    const orderRoute = ROUTES.find((x) => x[0] === 'POST' && x[1] === '/api/v3/order');
+    const passes = (res) => res.status === 200 || (res.status === 400 && !GATE_CODES.has(res.body?.code));
+    const narrowed = await make(ub, 'to narrow', { permissions: ['READ', 'TRADE'], ipAllowlist: ['127.0.0.0/8'] });
+    const before = await call(orderRoute, narrowed);
+    assert.ok(passes(before), `TRADE before narrowing: ${before.text}`);
+    const patch = (json) => request(s.url, 'PATCH', `/console/v1/keys/${narrowed.apiKey}`, { token: ub.token, json });
+    let r = await patch({ permissions: ['READ'] });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.body.permissions, ['READ']);
+    assertBinance(await call(orderRoute, narrowed), BINANCE.keyRejected);
+    await ok(narrowed, 'READ after TRADE was removed');
+    assertError(await patch({ permissions: ['READ', 'TRADE'] }), 401, -7200);
+    const listed = (await request(s.url, 'GET', '/console/v1/keys', { token: ub.token })).body.keys.find((x) => x.apiKey === narrowed.apiKey);
+    assert.deepEqual(listed.permissions, ['READ'], 'a refused PATCH leaves the permissions alone');
+    assertBinance(await call(orderRoute, narrowed), BINANCE.keyRejected);
+    r = await patch({ permissions: ['READ', 'TRADE'], totp: await ub.code() });
+    assert.equal(r.status, 200, r.text);
+    const after = await call(orderRoute, narrowed);
+    assert.ok(passes(after), `TRADE after widening with a code: ${after.text}`);
+    // A narrower allowlist that leaves out the caller's address (no code): the next request is refused.
+    r = await patch({ ipAllowlist: ['127.0.0.2'] });
+    assert.equal(r.status, 200, r.text);
+    assertBinance(await account(narrowed), BINANCE.keyRejected);
   });
 });

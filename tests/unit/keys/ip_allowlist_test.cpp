@@ -226,5 +226,23 @@ TEST(IpRange, MappedIpv6RangesCountTheMappingPrefix) {
   EXPECT_TRUE(IpRange::parse("::ffff:10.1.2.3/128").has_value());
 }
 
+// A changed allowlist lets in nothing new exactly when it is within the old one.
+TEST(IpAllowlist, WithinAWiderList) {
+  auto list = [](std::string_view text) { return *IpAllowlist::parse_list(text); };
+  const IpAllowlist all;  // no list: every address
+  EXPECT_TRUE(list("10.0.0.0/8").within(all));
+  EXPECT_TRUE(all.within(all));
+  EXPECT_FALSE(all.within(list("10.0.0.0/8")));
+  EXPECT_TRUE(list("10.1.0.0/16, 10.2.3.4").within(list("10.0.0.0/8")));
+  EXPECT_TRUE(list("10.0.0.0/8").within(list("10.0.0.0/8")));
+  EXPECT_FALSE(list("10.0.0.0/7").within(list("10.0.0.0/8")));  // wider than the old range
+  EXPECT_FALSE(list("10.1.0.0/16, 192.0.2.1").within(list("10.0.0.0/8")));  // one address outside
+  EXPECT_TRUE(list("192.0.2.1").within(list("10.0.0.0/8, 192.0.2.0/24")));
+  EXPECT_TRUE(list("2001:db8:1::/48").within(list("2001:db8::/32")));
+  EXPECT_FALSE(list("2001:db8::/32").within(list("2001:db8:1::/48")));
+  EXPECT_FALSE(list("::ffff:10.0.0.1").within(list("2001:db8::/32")));  // the IPv4 address it carries
+  EXPECT_TRUE(list("::ffff:10.0.0.1").within(list("10.0.0.0/8")));
+}
+
 }  // namespace
 }  // namespace kg::keys

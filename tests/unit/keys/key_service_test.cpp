@@ -428,6 +428,102 @@ TYPED_TEST(KeyServiceTest, UpdateChecksEverythingBeforeChangingAnything) {
   EXPECT_EQ(this->index_.find(k)->key.label, "off");
 }
 
+// Restrictions change in place: narrowing needs no code, widening needs one, and what is refused
+// changes nothing.
+TYPED_TEST(KeyServiceTest, RestrictionsNarrowFreelyAndWidenWithACode) {
+  auto r = this->hmac_request({"READ", "TRADE", "WITHDRAW"});
+  r.allow_all_ips = false;
+  r.ip_allowlist = std::vector<std::string>{"10.0.0.0/8"};
+  const std::string k = this->create_ok(this->alice_, r).key.api_key;
+  auto change = [&](KeyChange c, std::optional<std::string> totp = std::nullopt) {
+    return this->service_->update(this->alice_, k, c, totp);
+  };
+  auto now_key = [&] { return this->index_.find(k)->key; };
+  const int calls = this->totp_calls_;
+
+  // Narrowing: fewer permissions, a narrower list, read-only on. No code is asked for or used.
+  ASSERT_TRUE(change(KeyChange{.permissions = std::vector<std::string>{"READ", "TRADE"}}).ok());
+  EXPECT_EQ(now_key().permissions, bit(Permission::kRead) | bit(Permission::kTrade));
+  ASSERT_TRUE(change(KeyChange{.ip_allowlist = std::vector<std::string>{"10.1.0.0/16", "10.2.0.1"}}).ok());
+  EXPECT_EQ(now_key().allowlist.to_list(), "10.1.0.0/16,10.2.0.1");
+  ASSERT_TRUE(change(KeyChange{.read_only = true}).ok());
+  EXPECT_EQ(now_key().effective_permissions(this->clock_.now_ms()), bit(Permission::kRead));
+  EXPECT_EQ(this->totp_calls_, calls);
+
+  // Widening without a code: refused, nothing changed. Each kind of widening counts.
+  const std::string before = now_key().allowlist.to_list();
+  this->expect_error(change(KeyChange{.read_only = false}), -7200);
+  this->expect_error(change(KeyChange{.ip_allowlist = std::vector<std::string>{"10.0.0.0/8"}}), -7200);
+  this->expect_error(change(KeyChange{.ip_allowlist = std::vector<std::string>{"10.1.0.0/16", "192.0.2.1"}}), -7200);
+  this->expect_error(change(KeyChange{.allow_all_ips = true}), -7200);
+  this->expect_error(change(KeyChange{.read_only = false}, std::string("000000")), -7201);
+  EXPECT_TRUE(now_key().read_only);
+  EXPECT_EQ(now_key().allowlist.to_list(), before);
+  EXPECT_EQ(this->service_->get(this->alice_, k)->read_only, true);
+  // Under read-only the permissions beyond READ are dormant: changing them gives nothing in effect.
+  ASSERT_TRUE(change(KeyChange{.permissions = std::vector<std::string>{"READ", "CONVERT"}}).ok());
+  EXPECT_EQ(this->totp_calls_, calls + 1);  // only the -7201 above used one
+
+  // With a code.
+  ASSERT_TRUE(change(KeyChange{.permissions = std::vector<std::string>{"READ", "TRADE", "CONVERT"}, .read_only = false},
+                     std::string(kGoodCode))
+                  .ok());
+  EXPECT_EQ(now_key().effective_permissions(this->clock_.now_ms()),
+            bit(Permission::kRead) | bit(Permission::kTrade) | bit(Permission::kConvert));
+  EXPECT_EQ(this->service_->get(this->alice_, k)->permissions, now_key().permissions);
+  this->expect_error(change(KeyChange{.permissions = std::vector<std::string>{"READ", "TRADE", "CONVERT", "DEPOSIT"}}),
+                     -7200);
+
+  // The creation form's rules, checked before the code is used.
+  const int before_bad = this->totp_calls_;
+  this->expect_error(change(KeyChange{.permissions = std::vector<std::string>{}}, std::string(kGoodCode)), -7304);
+  this->expect_error(change(KeyChange{.permissions = std::vector<std::string>{"FLY"}}, std::string(kGoodCode)), -7305);
+  this->expect_error(change(KeyChange{.ip_allowlist = std::vector<std::string>{}}, std::string(kGoodCode)), -7308);
+  this->expect_error(change(KeyChange{.allow_all_ips = false}, std::string(kGoodCode)), -7308);
+  this->expect_error(change(KeyChange{.ip_allowlist = std::vector<std::string>{"10.0.0.1"}, .allow_all_ips = true},
+                            std::string(kGoodCode)),
+                     -7308);
+  this->expect_error(change(KeyChange{.ip_allowlist = std::vector<std::string>{"10.0.0.256"}}, std::string(kGoodCode)),
+                     -7306);
+  this->expect_error(change(KeyChange{.permissions = std::vector<std::string>{"READ", "WITHDRAW"}, .allow_all_ips = true},
+                            std::string(kGoodCode)),
+                     -7309);
+  EXPECT_EQ(this->totp_calls_, before_bad);
+}
+
+// TRADE without an allowlist lapses 30 days after it became so; a list stops the lapse, and
+// bringing back a lapsed TRADE is widening.
+TYPED_TEST(KeyServiceTest, RestrictionsKeepTheTradeLapseHonest) {
+  const int64_t day = 86400LL * 1000;
+  const std::string k = this->create_ok(this->alice_, this->hmac_request({"READ"})).key.api_key;
+  auto change = [&](KeyChange c, std::optional<std::string> totp = std::nullopt) {
+    return this->service_->update(this->alice_, k, c, totp);
+  };
+  auto now_key = [&] { return this->index_.find(k)->key; };
+  // TRADE added to a key with no list: it lapses 30 days from now.
+  ASSERT_TRUE(change(KeyChange{.permissions = std::vector<std::string>{"READ", "TRADE"}}, std::string(kGoodCode)).ok());
+  const int64_t lapse = this->clock_.now_ms() + 30 * day;
+  EXPECT_EQ(now_key().trade_expires_at, lapse);
+  // Narrowing something else later does not move the lapse.
+  this->clock_.advance_ms(10 * day);
+  ASSERT_TRUE(change(KeyChange{.label = std::string("later")}).ok());
+  EXPECT_EQ(now_key().trade_expires_at, lapse);
+  // Lapsed: TRADE is no longer in effect. A list brings it back, which needs a code.
+  this->clock_.advance_ms(21 * day);
+  EXPECT_FALSE(has(now_key().effective_permissions(this->clock_.now_ms()), Permission::kTrade));
+  this->expect_error(change(KeyChange{.ip_allowlist = std::vector<std::string>{"192.0.2.1"}}), -7200);
+  ASSERT_TRUE(change(KeyChange{.ip_allowlist = std::vector<std::string>{"192.0.2.1"}}, std::string(kGoodCode)).ok());
+  EXPECT_EQ(now_key().trade_expires_at, 0);
+  EXPECT_TRUE(has(now_key().effective_permissions(this->clock_.now_ms()), Permission::kTrade));
+  // Every IP again (widening): the lapse starts over from now.
+  ASSERT_TRUE(change(KeyChange{.allow_all_ips = true}, std::string(kGoodCode)).ok());
+  EXPECT_EQ(now_key().trade_expires_at, this->clock_.now_ms() + 30 * day);
+  // Without TRADE there is nothing to lapse.
+  ASSERT_TRUE(change(KeyChange{.permissions = std::vector<std::string>{"READ"}}).ok());
+  EXPECT_EQ(now_key().trade_expires_at, 0);
+  EXPECT_EQ(this->service_->get(this->alice_, k)->trade_expires_at, 0);
+}
+
 TYPED_TEST(KeyServiceTest, SetLabel) {
   auto issued = this->create_ok(this->alice_);
   ASSERT_TRUE(this->relabel(this->alice_, issued.key.api_key, "renamed").ok());
