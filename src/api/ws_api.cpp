@@ -137,7 +137,7 @@ class WsApiSession : public WsSession {
   // Once a second: a logged-on key that went bad ends the session's user streams.
   void sweep(int64_t now_ms) {
     std::lock_guard lock(mu_);
-    if (subscriptions_.empty() || stream_key_.empty() || s_.keys.index().usable(stream_key_, now_ms)) return;
+    if (subscriptions_.empty() || stream_key_.empty() || s_.keys.index().usable_for_reading(stream_key_, now_ms)) return;
     for (const auto& [id, user] : subscriptions_) {
       s_.hub.unsubscribe_user(user, conn_.get());
       push("{\"subscriptionId\":" + std::to_string(id) + ",\"event\":{\"e\":\"eventStreamTerminated\",\"E\":" +
@@ -219,8 +219,7 @@ class WsApiSession : public WsSession {
         session_key = logged_on_;
       }
       auto entry = session_key.empty() ? nullptr : s_.keys.index().find(session_key);
-      if (!entry || !s_.keys.index().usable(session_key, s_.clock.now_ms()) ||
-          !keys::has(entry->key.effective_permissions(s_.clock.now_ms()), keys::Permission::kRead)) {
+      if (!entry || !s_.keys.index().usable_for_reading(session_key, s_.clock.now_ms())) {
         return reply_error(frame.id, make_error(err::kApiKeyRejected), {});
       }
       key_text = session_key;

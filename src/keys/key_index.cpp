@@ -90,9 +90,10 @@ bool KeyIndex::user_blocked(int64_t user_id) const {
   return blocked_users_.count(user_id) != 0;
 }
 
-bool KeyIndex::usable(std::string_view api_key, int64_t now_ms) const {
+bool KeyIndex::usable_for_reading(std::string_view api_key, int64_t now_ms) const {
   auto entry = find(api_key);
-  return entry && entry->key.active && !entry->key.expired(now_ms) && !user_blocked(entry->key.user_id);
+  return entry && entry->key.active && !entry->key.expired(now_ms) && !user_blocked(entry->key.user_id) &&
+         has(entry->key.effective_permissions(now_ms), Permission::kRead);
 }
 
 size_t KeyIndex::size() const {

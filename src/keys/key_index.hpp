@@ -29,8 +29,9 @@ class KeyIndex {
   void set_user_blocked(int64_t user_id, bool blocked);
   bool user_blocked(int64_t user_id) const;
   // Whether the key would pass the gatekeeper's key checks now (known, active, not expired, its
-  // owner's API access on), IP and signature aside: how long-lived streams learn a key went bad.
-  bool usable(std::string_view api_key, int64_t now_ms) const;
+  // owner's API access on) and still has READ in effect, IP and signature aside: how user data
+  // streams, which READ opened, learn that the key behind them went bad or was narrowed.
+  bool usable_for_reading(std::string_view api_key, int64_t now_ms) const;
 
  private:
   // Open addressing with linear probing over a power-of-two array kept at most half full: a

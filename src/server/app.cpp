@@ -137,7 +137,7 @@ int run(const ServeOptions& options) {
                    });
   streams::ListenKeys listen_keys(clock);
   hub.every_second([&listen_keys, &key_index](int64_t now_ms) {
-    listen_keys.sweep(now_ms, [&](const std::string& api_key) { return key_index.usable(api_key, now_ms); });
+    listen_keys.sweep(now_ms, [&](const std::string& api_key) { return key_index.usable_for_reading(api_key, now_ms); });
   });
   trading.set_listener(&hub);
   engine.set_commit_listener([&hub](const engine::Batch& batch) { hub.on_commit(batch); });

@@ -140,6 +140,20 @@ forEachBackend('WebSocket streams', (backend) => {
     assertError(await refusedUpgrade(s.url, `/ws/${lk}`), 400, -1125);  // the listen key is gone too
   });
 
+  test('taking READ away from the key closes its user stream; a read-only switch does not', async () => {
+    const dana = await party(s, 'ws-dana', []);
+    const lk = (await keyOnly(s.url, 'POST', '/api/v3/userDataStream', dana.key)).body.listenKey;
+    const ws = await WsClient.open(wsUrl(s.url, `/ws/${lk}`));
+    const patch = (json) => request(s.url, 'PATCH', `/console/v1/keys/${dana.key.apiKey}`, { token: dana.user.token, json });
+    const ro = await patch({ readOnly: true });  // narrowing: no code; READ stays in effect
+    assert.equal(ro.status, 200, ro.text);
+    assert.ok(!(await ws.waitClosed(2000)), 'still open: a read-only key still reads');
+    const noRead = await patch({ permissions: ['TRADE'] });
+    assert.equal(noRead.status, 200, noRead.text);
+    assert.ok(await ws.waitClosed(3000), 'the stream closes once its key cannot read');
+    assertError(await refusedUpgrade(s.url, `/ws/${lk}`), 400, -1125);
+  });
+
   test('market streams: trade, aggTrade, bookTicker and kline, combined', async () => {
     const names = ['ethusdt@trade', 'ethusdt@aggTrade', 'ethusdt@bookTicker', 'ethusdt@kline_1m'];
     const ws = await WsClient.open(wsUrl(s.url, `/stream?streams=${names.join('/')}`));

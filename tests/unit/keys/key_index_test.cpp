@@ -31,6 +31,37 @@ TEST(KeyIndex, PutReplacesFindsAndErases) {
   EXPECT_EQ(index.size(), 0u);
 }
 
+// User data streams stay open only while the key behind them could still read the account.
+TEST(KeyIndex, UsableForReadingFollowsTheKey) {
+  KeyIndex index;
+  const std::string key = "kgAK" + std::string(60, 'r');
+  const int64_t now = 1'000'000;
+  auto put = [&](auto&& change) {
+    auto e = std::make_shared<KeyEntry>();
+    e->key.api_key = key;
+    e->key.user_id = 7;
+    e->key.permissions = bit(Permission::kRead) | bit(Permission::kTrade);
+    change(e->key);
+    index.put(e);
+  };
+  EXPECT_FALSE(index.usable_for_reading(key, now));  // unknown
+  put([](ApiKey&) {});
+  EXPECT_TRUE(index.usable_for_reading(key, now));
+  put([](ApiKey& k) { k.permissions = bit(Permission::kTrade); });  // READ taken away
+  EXPECT_FALSE(index.usable_for_reading(key, now));
+  put([](ApiKey& k) { k.read_only = true; });  // read-only keeps READ
+  EXPECT_TRUE(index.usable_for_reading(key, now));
+  put([](ApiKey& k) { k.active = false; });
+  EXPECT_FALSE(index.usable_for_reading(key, now));
+  put([&](ApiKey& k) { k.expires_at = now; });
+  EXPECT_FALSE(index.usable_for_reading(key, now));
+  put([](ApiKey&) {});
+  index.set_user_blocked(7, true);
+  EXPECT_FALSE(index.usable_for_reading(key, now));
+  index.set_user_blocked(7, false);
+  EXPECT_TRUE(index.usable_for_reading(key, now));
+}
+
 // Random puts and erases against std::map, with keys that share the 8 characters the hash reads
 // (so their runs collide and erase must shift them back) and short keys (hashed whole), through
 // growth from an empty index and from a reserved one.
