@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <exception>
 #include <thread>
 #include <vector>
 
@@ -150,9 +151,22 @@ size_t KeyService::load() {
       }
     };
     const size_t half = rows.size() / 2;
-    std::thread helper(build, half, rows.size());
-    build(0, half);
+    std::exception_ptr helper_failed;  // a bad row fails the start as it would on one thread
+    std::thread helper([&] {
+      try {
+        build(half, rows.size());
+      } catch (...) {
+        helper_failed = std::current_exception();
+      }
+    });
+    try {
+      build(0, half);
+    } catch (...) {
+      helper.join();
+      throw;
+    }
     helper.join();
+    if (helper_failed) std::rethrow_exception(helper_failed);
     for (auto& e : built) index_.put(std::move(e));
     loaded += rows.size();
     if (rows.size() < static_cast<size_t>(kPage)) break;
