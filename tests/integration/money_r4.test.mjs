@@ -111,8 +111,12 @@ forEachBackend('money R4: kill -9 under load', (backend) => {
       }
       t.diagnostic(`R4 ${backend}: ${KILLS} stops, ${ackedBefore} acknowledged money operations kept, `
         + `${((Date.now() - t0) / 1000).toFixed(1)} s; kinds acked/refused/unknown: ${model.summary()}`);
-      assert.ok(model.counts.transfer.acked > 100 * KILLS, 'the load moved money');
-      assert.ok(model.counts.withdraw.acked > 5 * KILLS && model.counts.convert.acked > 5 * KILLS, 'the load withdrew and converted');
+      // That the load did each kind at all, with room for a slow (sanitizer) build: it ran 32
+      // converts in 8 stops under ASan on PostgreSQL, about 4 a stop, against 9 on a plain build.
+      const c = model.counts;
+      assert.ok(c.transfer.acked > 50 * KILLS, `the load moved money (${c.transfer.acked} transfers)`);
+      assert.ok(c.withdraw.acked > 2 * KILLS && c.convert.acked > 2 * KILLS,
+        `the load withdrew and converted (${c.withdraw.acked} withdrawals, ${c.convert.acked} converts)`);
       const unanswered = (k) => {
         const ops = model.ops.filter((op) => op.kind === k && op.resolved);
         return `${ops.filter((op) => op.status === 'acked').length}/${ops.length}`;
