@@ -92,7 +92,7 @@ bench-streams: bench-deps build
 bench-ceiling: bench-deps build
 	@$(BENCH_CEILING)
 
-# About 10 minutes, 3.5 GB of memory and 0.5 GB of /tmp: start-up, RSS, signed account and the
+# About 12 minutes, 1.5 GB of memory and 0.5 GB of /tmp: start-up, RSS, signed account and the
 # gatekeeper with 1,000,000 keys against 1,000.
 bench-scale: bench-deps build
 	@$(BENCH_SCALE)
