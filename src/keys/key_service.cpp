@@ -186,6 +186,38 @@ void KeyService::refresh(const std::string& api_key) {
   index_.put(build_entry(std::move(s.key), s.secret_sealed, s.previous_sealed, s.previous_until));
 }
 
+Result<PermissionSet> KeyService::read_permissions(const std::vector<std::string>& names) {
+  PermissionSet set = 0;
+  for (const auto& name : names) {
+    auto p = parse_permission(name);
+    if (!p) return make_error(err::kBadPermission, name);
+    set |= bit(*p);
+  }
+  if (set == 0) return make_error(err::kNoPermissions);
+  return set;
+}
+
+Result<IpAllowlist> KeyService::read_allowlist(bool allow_all, const std::optional<std::vector<std::string>>& list) const {
+  if (allow_all == list.has_value()) return make_error(err::kIpChoice);
+  std::vector<IpRange> ranges;
+  if (list) {
+    if (list->empty()) return make_error(err::kIpChoice);
+    if (static_cast<int>(list->size()) > policy_.max_ip_entries) return make_error(err::kTooManyIps, policy_.max_ip_entries);
+    for (const auto& text : *list) {
+      auto r = IpRange::parse(text);
+      if (!r) return make_error(err::kBadIpEntry, text);
+      ranges.push_back(*r);
+    }
+  }
+  return IpAllowlist(std::move(ranges));
+}
+
+Status KeyService::check_withdraw_ips(const ApiKey& key) const {
+  const bool withdraw = has(key.permissions, Permission::kWithdraw) && !key.read_only;
+  if (withdraw && policy_.withdraw_requires_allowlist && key.allowlist.empty()) return make_error(err::kWithdrawNeedsIps);
+  return ok_status();
+}
+
 Result<IssuedKey> KeyService::create(const Owner& owner, const NewKey& req, const std::string& totp) {
   if (!owner.api_access) return make_error(err::kApiAccessDisabled);
   if (!owner.two_factor_enabled) return make_error(err::kTwoFactorNeededForKeys);
@@ -197,30 +229,14 @@ Result<IssuedKey> KeyService::create(const Owner& owner, const NewKey& req, cons
   key.user_id = owner.user_id;
   key.label = req.label;
   key.type = *type;
-  for (const auto& name : req.permissions) {
-    auto p = parse_permission(name);
-    if (!p) return make_error(err::kBadPermission, name);
-    key.permissions |= bit(*p);
-  }
-  if (key.permissions == 0) return make_error(err::kNoPermissions);
+  auto permissions = read_permissions(req.permissions);
+  if (!permissions) return permissions.error();
+  key.permissions = *permissions;
   key.read_only = req.read_only;
-
-  if (req.allow_all_ips == req.ip_allowlist.has_value()) return make_error(err::kIpChoice);
-  std::vector<IpRange> ranges;
-  if (req.ip_allowlist) {
-    if (req.ip_allowlist->empty()) return make_error(err::kIpChoice);
-    if (static_cast<int>(req.ip_allowlist->size()) > policy_.max_ip_entries) {
-      return make_error(err::kTooManyIps, policy_.max_ip_entries);
-    }
-    for (const auto& text : *req.ip_allowlist) {
-      auto r = IpRange::parse(text);
-      if (!r) return make_error(err::kBadIpEntry, text);
-      ranges.push_back(*r);
-    }
-  }
-  key.allowlist = IpAllowlist(std::move(ranges));
-  const bool withdraw = has(key.permissions, Permission::kWithdraw) && !key.read_only;
-  if (withdraw && policy_.withdraw_requires_allowlist && key.allowlist.empty()) return make_error(err::kWithdrawNeedsIps);
+  auto allowlist = read_allowlist(req.allow_all_ips, req.ip_allowlist);
+  if (!allowlist) return allowlist.error();
+  key.allowlist = std::move(*allowlist);
+  if (auto s = check_withdraw_ips(key); !s) return s.error();
 
   const int64_t now = clock_.now_ms();
   if (req.expires_at && *req.expires_at <= now) return make_error(err::kBadExpiry);
@@ -319,33 +335,17 @@ Status KeyService::update(int64_t user_id, const std::string& api_key, const Key
   if (change.label) key.label = *change.label;
   if (change.active) key.active = *change.active;
   if (change.permissions) {
-    key.permissions = 0;
-    for (const auto& name : *change.permissions) {
-      auto p = parse_permission(name);
-      if (!p) return make_error(err::kBadPermission, name);
-      key.permissions |= bit(*p);
-    }
-    if (key.permissions == 0) return make_error(err::kNoPermissions);
+    auto permissions = read_permissions(*change.permissions);
+    if (!permissions) return permissions.error();
+    key.permissions = *permissions;
   }
   if (change.read_only) key.read_only = *change.read_only;
   if (change.ip_allowlist || change.allow_all_ips) {
-    if (change.allow_all_ips.value_or(false) == change.ip_allowlist.has_value()) return make_error(err::kIpChoice);
-    std::vector<IpRange> ranges;
-    if (change.ip_allowlist) {
-      if (change.ip_allowlist->empty()) return make_error(err::kIpChoice);
-      if (static_cast<int>(change.ip_allowlist->size()) > policy_.max_ip_entries) {
-        return make_error(err::kTooManyIps, policy_.max_ip_entries);
-      }
-      for (const auto& text : *change.ip_allowlist) {
-        auto r = IpRange::parse(text);
-        if (!r) return make_error(err::kBadIpEntry, text);
-        ranges.push_back(*r);
-      }
-    }
-    key.allowlist = IpAllowlist(std::move(ranges));
+    auto allowlist = read_allowlist(change.allow_all_ips.value_or(false), change.ip_allowlist);
+    if (!allowlist) return allowlist.error();
+    key.allowlist = std::move(*allowlist);
   }
-  const bool withdraw = has(key.permissions, Permission::kWithdraw) && !key.read_only;
-  if (withdraw && policy_.withdraw_requires_allowlist && key.allowlist.empty()) return make_error(err::kWithdrawNeedsIps);
+  if (auto s = check_withdraw_ips(key); !s) return s.error();
 
   // TRADE without an allowlist lapses: from now when it is new or the allowlist has just gone,
   // never when there is a list, and otherwise when it was going to.

@@ -113,6 +113,11 @@ class KeyService {
   const KeyPolicy& policy() const { return policy_; }
 
  private:
+  // The creation form's rules, shared with update: permission names (at least one), "all IPs"
+  // or a list (not both, not neither, at most the policy's entries), WITHDRAW only with a list.
+  static Result<PermissionSet> read_permissions(const std::vector<std::string>& names);
+  Result<IpAllowlist> read_allowlist(bool allow_all, const std::optional<std::vector<std::string>>& list) const;
+  Status check_withdraw_ips(const ApiKey& key) const;
   std::shared_ptr<const KeyEntry> build_entry(ApiKey key, const std::optional<std::string>& secret_sealed,
                                               const std::optional<std::string>& previous_sealed,
                                               int64_t previous_until) const;
