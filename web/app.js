@@ -734,18 +734,11 @@ function rateLimitsDialog(k) {
         try {
           saved = await api('PUT', `/console/v1/keys/${encodeURIComponent(k.apiKey)}/limits`, body);
         } catch (e) {
-          if (e.code === -7200) {
-            if (!me?.twoFactorEnabled) {
-              showError(err, { code: e.code, msg: 'Raising or removing a limit needs a two-factor code, and two-factor authentication is off. Turn it on under Security first.' });
-              return false;
-            }
-            code.input.required = true;
-            code.wrap.classList.add('needed');
-            showError(err, { code: e.code, msg: 'This change lets the key do more than before: enter a two-factor code and save again.' });
-            code.input.focus();
+          if (e.code === -7200 && !me?.twoFactorEnabled) {
+            showError(err, { code: e.code, msg: 'Raising or removing a limit needs a two-factor code, and two-factor authentication is off. Turn it on under Security first.' });
             return false;
           }
-          if (e.code === -7201) { code.input.select(); code.input.focus(); }
+          if (widenNeedsCode(e, code, err)) return false;
           throw e;
         }
         flash = { kind: 'ok', text: `The rate limits of "${k.label}" are saved: ${limitsText(saved)}.` };
@@ -753,6 +746,20 @@ function rateLimitsDialog(k) {
       },
     };
   }, { id: 'rate-limits-dialog' });
+}
+
+// A change to a key that may widen it, refused: -7200 (no code) marks the optional code field as
+// needed and says why (true: handled); -7201 (a wrong code) selects the field for retyping.
+function widenNeedsCode(e, code, err, msg = 'This change lets the key do more than before: enter a two-factor code and save again.') {
+  if (e.code === -7200) {
+    code.input.required = true;
+    code.wrap.classList.add('needed');
+    showError(err, { code: e.code, msg });
+    code.input.focus();
+    return true;
+  }
+  if (e.code === -7201) { code.input.select(); code.input.focus(); }
+  return false;
 }
 
 // Permissions, read-only and IP access of an existing key. Narrowing needs no code; when the
@@ -810,14 +817,7 @@ function restrictionsDialog(k) {
         try {
           await api('PATCH', `/console/v1/keys/${encodeURIComponent(k.apiKey)}`, body);
         } catch (e) {
-          if (e.code === -7200) {
-            code.input.required = true;
-            code.wrap.classList.add('needed');
-            showError(err, { code: e.code, msg: 'This change lets the key do more than before: enter a two-factor code and save again.' });
-            code.input.focus();
-            return false;
-          }
-          if (e.code === -7201) { code.input.select(); code.input.focus(); }
+          if (widenNeedsCode(e, code, err)) return false;
           throw e;
         }
         flash = { kind: 'ok', text: `The restrictions of "${k.label}" are saved; they apply from its next request.` };
@@ -1800,14 +1800,8 @@ async function withdrawRulesPage(view, apiKey) {
       flash = { kind: 'ok', text: `The withdrawal limits of "${k ? k.label : 'the key'}" are saved.` };
       render();
     } catch (e) {
-      if (e.code === -7200) {
-        code.input.required = true;
-        code.wrap.classList.add('needed');
-        showError(err, { code: e.code, msg: 'This change lets the key withdraw more than before: enter a two-factor code and save again.' });
-        code.input.focus();
-      } else {
+      if (!widenNeedsCode(e, code, err, 'This change lets the key withdraw more than before: enter a two-factor code and save again.')) {
         showError(err, e);
-        if (e.code === -7201) { code.input.select(); code.input.focus(); }
       }
       busy(submit, false);
     }
