@@ -134,19 +134,14 @@ void add_signed_routes(Router& router, const Services& s) {
               },
               Permission::kRead});
 
-  // GET /api/v3/account: the account as Binance shows it, balances from the ledger (the read
-  // goes through the engine, so the handler may block).
-  // Answered from the engine's completion, like orders: no worker thread waits for the read.
-  router.add(Route{"GET", "/api/v3/account", Security::kUserData, 20, true, nullptr, Permission::kRead}
-                 .answers_later([&clock, &wallet = s.wallet](Context& ctx, Reply reply) {
-                   auto key = ctx.key;
-                   const keys::PermissionSet p = key->key.effective_permissions(clock.now_ms());
-                   wallet.held_then(key->key.user_id, [reply, key, p, &wallet](std::vector<ledger::UserBalance>&& held) {
-                     reply([key, p, &wallet, held = std::move(held)] {
-                       return account_response(key->key, p, wallet.listed(held));
-                     });
-                   });
-                 }));
+  // GET /api/v3/account: the account as Binance shows it, balances as of the last committed batch
+  // (read without a trip through the engine, so the network thread answers it at once).
+  router.add(Route{"GET", "/api/v3/account", Security::kUserData, 20, false,
+                   [&clock, &wallet = s.wallet](Context& ctx) {
+                     const keys::PermissionSet p = ctx.key->key.effective_permissions(clock.now_ms());
+                     return account_response(ctx.key->key, p, wallet.balances(ctx.key->key.user_id));
+                   },
+                   Permission::kRead});
 }
 
 }  // namespace kg::api

@@ -68,6 +68,7 @@ size_t Engine::recover() {
     }
     next_entry_id_ = e.id + 1;
   }
+  committed_.publish_all(ledger_);
   spdlog::info("event=ledger_recovered entries={} state_hash={:016x}", entries.size(), ledger_.state_hash());
   return entries.size();
 }
@@ -118,6 +119,7 @@ void Engine::run() {
       }
     }
     commit(batch);
+    committed_.publish(ledger_, batch.entries());
     for (auto& action : batch.committed()) action();
     if (commit_listener_ && !batch.entries().empty()) commit_listener_(batch);
     for (auto& reply : replies) reply();  // only now: the batch is durable

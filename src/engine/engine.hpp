@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "engine/committed_balances.hpp"
 #include "ledger/ledger.hpp"
 #include "store/store.hpp"
 
@@ -100,6 +101,10 @@ class Engine {
     });
   }
 
+  // What the user holds as of the last durable batch, from any thread, without a trip through the
+  // queue: every acknowledged change is in it, nothing uncommitted is.
+  CommittedBalances::Held balances_of(int64_t user) const { return committed_.of(user); }
+
   // The journal as stored, for verification (`keygate admin ledger verify`).
   std::vector<ledger::Entry> load_journal();
 
@@ -115,6 +120,7 @@ class Engine {
   ledger::Ledger ledger_;
   int64_t next_entry_id_ = 1;
 
+  CommittedBalances committed_;
   std::function<void(const Batch&)> commit_listener_;
 
   std::mutex mu_;

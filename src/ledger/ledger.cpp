@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -169,6 +170,18 @@ std::vector<UserBalance> Ledger::balances_of(int64_t user) const {
   std::vector<UserBalance> out;
   out.reserve(by_asset.size());
   for (auto& [asset, b] : by_asset) out.push_back(std::move(b));
+  return out;
+}
+
+std::vector<int64_t> Ledger::users() const {
+  std::vector<int64_t> out;
+  for (AccountKind kind : {AccountKind::kUserFree, AccountKind::kUserLocked}) {
+    for (auto it = balances_.lower_bound(Key{kind, INT64_MIN, ""}); it != balances_.end() && it->first.kind == kind; ++it) {
+      if (out.empty() || out.back() != it->first.owner) out.push_back(it->first.owner);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 

@@ -43,6 +43,8 @@ class Ledger {
   int64_t balance(const AccountRef& account, std::string_view asset) const;
   // The user's free and locked balance per asset, sorted by asset, all-zero assets omitted.
   std::vector<UserBalance> balances_of(int64_t user) const;
+  // Every user with a non-zero balance, free or locked, ascending.
+  std::vector<int64_t> users() const;
   // Sum over every account of `kind` (all users for the user kinds). It cannot overflow: every
   // account but kExternal is non-negative and they sum to -external, which is an int64.
   int64_t total(AccountKind kind, std::string_view asset) const;

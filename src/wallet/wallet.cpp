@@ -104,17 +104,7 @@ std::vector<Transfer> Wallet::transfers_of(int64_t user_id, size_t limit) {
   });
 }
 
-std::vector<ledger::UserBalance> Wallet::balances(int64_t user_id) {
-  return listed(engine_
-                    .submit<std::vector<ledger::UserBalance>>(
-                        [user_id](engine::Batch& batch) { return batch.ledger().balances_of(user_id); })
-                    .get());
-}
-
-void Wallet::held_then(int64_t user_id, std::function<void(std::vector<ledger::UserBalance>&&)> done) {
-  engine_.submit_then<std::vector<ledger::UserBalance>>(
-      [user_id](engine::Batch& batch) { return batch.ledger().balances_of(user_id); }, std::move(done));
-}
+std::vector<ledger::UserBalance> Wallet::balances(int64_t user_id) const { return listed(*engine_.balances_of(user_id)); }
 
 // Every listed asset, in the exchange's order (zero when nothing is held), then anything else held.
 std::vector<ledger::UserBalance> Wallet::listed(const std::vector<ledger::UserBalance>& held) const {

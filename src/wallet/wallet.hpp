@@ -106,11 +106,9 @@ class Wallet {
   Result<Transfer> transfer(TransferRequest request);
   // The user's transfers in and out, newest first.
   std::vector<Transfer> transfers_of(int64_t user_id, size_t limit);
-  // Every configured asset (zero when there is none) and any other asset the user holds.
-  std::vector<ledger::UserBalance> balances(int64_t user_id);
-  // The same without waiting: `done` gets what the user holds, on the engine thread, once the
-  // batch the read ran in is committed; listed() then adds the zero balances and orders it.
-  void held_then(int64_t user_id, std::function<void(std::vector<ledger::UserBalance>&&)> done);
+  // Every configured asset (zero when there is none) and any other asset the user holds, as of the
+  // last committed batch (every acknowledged change, nothing uncommitted), without waiting.
+  std::vector<ledger::UserBalance> balances(int64_t user_id) const;
   std::vector<ledger::UserBalance> listed(const std::vector<ledger::UserBalance>& held) const;
   Verification verify();
 

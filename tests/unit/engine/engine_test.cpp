@@ -126,6 +126,38 @@ TYPED_TEST(EngineTest, RecoveryReplaysTheJournalToTheSameState) {
   EXPECT_EQ(journal.back().id, 22);
 }
 
+// The balances any thread reads without the queue (GET /api/v3/account): what a reply was
+// acknowledged for is there once the reply is, and what is not committed yet is not.
+TYPED_TEST(EngineTest, CommittedBalancesShowAcknowledgedChangesOnly) {
+  auto e = this->make_engine();
+  EXPECT_TRUE(e->balances_of(7)->empty());
+  ASSERT_TRUE(this->deposit(*e, 7, 150, "tx-1").ok());
+  ASSERT_EQ(e->balances_of(7)->size(), 1u);
+  EXPECT_EQ(e->balances_of(7)->front(), (ledger::UserBalance{"BTC", 150, 0}));
+  // Inside a batch, after posting: the ledger has it, the committed view not yet.
+  auto seen = e->template submit<std::vector<int64_t>>([&e](Batch& b) {
+    EXPECT_TRUE(b.post(ledger::transfer(0, 0, 7, 8, "BTC", 50, "t")).ok());
+    return std::vector<int64_t>{b.ledger().balance(AccountRef::user_free(7), "BTC"), e->balances_of(7)->front().free,
+                                static_cast<int64_t>(e->balances_of(8)->size())};
+  }).get();
+  EXPECT_EQ(seen, (std::vector<int64_t>{100, 150, 0}));
+  // Both sides of the transfer, once it is acknowledged.
+  EXPECT_EQ(e->balances_of(7)->front().free, 100);
+  EXPECT_EQ(e->balances_of(8)->front().free, 50);
+  // A failed command publishes nothing new.
+  ASSERT_FALSE(e->template submit<Status>([](Batch& b) { return b.post(ledger::transfer(0, 0, 8, 9, "BTC", 51, "x")); })
+                   .get()
+                   .ok());
+  EXPECT_EQ(e->balances_of(8)->front().free, 50);
+  EXPECT_TRUE(e->balances_of(9)->empty());
+  // A new engine on the same store shows the recovered balances before its first command.
+  e->stop();
+  auto again = std::make_unique<Engine>(*this->store_, this->clock_);
+  again->recover();
+  EXPECT_EQ(again->balances_of(7)->front().free, 100);
+  EXPECT_EQ(again->balances_of(8)->front().free, 50);
+}
+
 TYPED_TEST(EngineTest, TheBatchSeesItsOwnEntriesBeforeTheyAreCommitted) {
   auto e = this->make_engine();
   // One command posting twice: the second sees the first (in memory, same batch).
