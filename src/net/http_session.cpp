@@ -3,7 +3,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -32,7 +31,7 @@ using asio::use_awaitable;
 struct Conn {
   explicit Conn(asio::ip::tcp::socket s) : stream(std::move(s)) {}
   beast::tcp_stream stream;
-  bool idle = false;  // waiting for the first byte of a request; only touched on the strand
+  bool idle = false;  // waiting for the first byte of a request; only touched on its I/O thread
 };
 
 http::response<http::string_body> to_http_response(const api::Response& r, unsigned version, bool keep_alive) {
@@ -67,7 +66,7 @@ awaitable<void> write_error_and_close(Conn& c, const api::Response& r) {
 }
 
 // A route that answers later (order placement): the coroutine waits without holding a thread, and
-// the answer is made back on this connection's strand, whichever thread it was ready on.
+// the answer is made back on this connection's I/O thread, whichever thread it was ready on.
 template <typename Token>
 auto answer_later(api::Api& api, const api::Request& request, api::Router::Match match, Token&& token) {
   return asio::async_initiate<Token, void(api::Response)>(

@@ -1,4 +1,7 @@
 // The network runtime: accept loops, I/O threads, the worker pool, signals and the drain.
+// Each I/O thread runs its own io_context (concurrency hint 1); a connection is accepted onto one
+// of them in turn and stays there, so its handlers never run concurrently and need no strand.
+// The first context also runs the listeners, the signals and the drain.
 
 #include "net/server.hpp"
 
@@ -12,12 +15,13 @@
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
 #include <stdexcept>
 #include <thread>
@@ -36,15 +40,25 @@ using local = asio::local::stream_protocol;
 
 struct Server::Impl {
   Impl(api::Api& a, api::AdminCommands& ad, std::atomic<bool>& r, NetConfig c)
-      : api(a), admin(ad), ready(r), config(std::move(c)), ioc(config.io_threads),
+      : api(a), admin(ad), ready(r), config(std::move(c)), contexts(make_contexts(config.io_threads)), ioc(*contexts[0]),
         workers(static_cast<size_t>(config.worker_threads)), acceptor(ioc), admin_acceptor(ioc),
         signals(ioc, SIGTERM, SIGINT), env{api, config.limits, workers, draining, connections, per_ip} {}
+
+  using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
+  static std::vector<std::unique_ptr<asio::io_context>> make_contexts(int n) {
+    std::vector<std::unique_ptr<asio::io_context>> out;
+    for (int i = 0; i < std::max(n, 1); ++i) out.push_back(std::make_unique<asio::io_context>(1));
+    return out;
+  }
 
   api::Api& api;
   api::AdminCommands& admin;
   std::atomic<bool>& ready;
   NetConfig config;
-  asio::io_context ioc;
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  asio::io_context& ioc;  // contexts[0]
+  std::vector<WorkGuard> keep_running;  // the other contexts have no listener to keep them busy
+  size_t next_context = 0;
   asio::thread_pool workers;
   tcp::acceptor acceptor;
   local::acceptor admin_acceptor;
@@ -57,7 +71,8 @@ struct Server::Impl {
   awaitable<void> accept_http() {
     while (!draining.load()) {
       boost::system::error_code ec;
-      tcp::socket socket = co_await acceptor.async_accept(asio::make_strand(ioc), asio::redirect_error(use_awaitable, ec));
+      asio::io_context& home = *contexts[next_context++ % contexts.size()];
+      tcp::socket socket = co_await acceptor.async_accept(home, asio::redirect_error(use_awaitable, ec));
       if (ec) {
         if (draining.load() || ec == asio::error::operation_aborted) break;
         spdlog::warn("event=accept_failed error=\"{}\"", ec.message());
@@ -93,7 +108,8 @@ struct Server::Impl {
       co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
     }
     if (connections.size() > 0) spdlog::warn("event=drain_deadline open={}", connections.size());
-    ioc.stop();
+    keep_running.clear();
+    for (auto& context : contexts) context->stop();
   }
 
   void bind_admin_socket() {
@@ -150,8 +166,9 @@ void Server::run() {
     asio::co_spawn(m.ioc, m.drain(), asio::detached);
   });
   m.ready.store(true);
+  for (size_t i = 1; i < m.contexts.size(); ++i) m.keep_running.push_back(asio::make_work_guard(*m.contexts[i]));
   std::vector<std::thread> threads;
-  for (int i = 1; i < m.config.io_threads; ++i) threads.emplace_back([&m] { m.ioc.run(); });
+  for (size_t i = 1; i < m.contexts.size(); ++i) threads.emplace_back([&m, i] { m.contexts[i]->run(); });
   m.ioc.run();
   for (auto& t : threads) t.join();
   m.workers.stop();

@@ -75,7 +75,7 @@ class WsConn : public streams::Sink, public std::enable_shared_from_this<WsConn>
 
  private:
   // With writing_ just set, and mu_ not held: co_spawn may run the writer at once when called on
-  // the connection's strand, and the writer takes mu_.
+  // the connection's I/O thread, and the writer takes mu_.
   void start_writer() { asio::co_spawn(ws.get_executor(), write_loop(shared_from_this()), asio::detached); }
 
   // Sends what is queued, one frame at a time (Beast allows one write at a time); then, if a close
