@@ -96,6 +96,17 @@ Response json_response(const boost::json::value& value, int status) {
   return r;
 }
 
+void append_json_string(std::string& out, std::string_view s) {
+  const bool plain = std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c != '"' && c != '\\' && c < 0x7f; });
+  if (!plain) {
+    out += boost::json::serialize(boost::json::string_view(s.data(), s.size()));
+    return;
+  }
+  out += '"';
+  out += s;
+  out += '"';
+}
+
 Response error_response(const Error& error) {
   Response r = json_response(boost::json::object{{"code", error.code}, {"msg", error.msg}}, error.http);
   r.error = std::to_string(error.code) + " " + error.msg;

@@ -37,6 +37,9 @@ class JsonBody {
 };
 
 Response json_response(const boost::json::value& value, int status = 200);
+// `s` as a JSON string, quotes included, escaped where JSON needs it: for answers written as text
+// on hot paths instead of built as a boost::json::value.
+void append_json_string(std::string& out, std::string_view s);
 Response error_response(const Error& error);
 
 }  // namespace kg::api
