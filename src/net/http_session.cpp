@@ -3,6 +3,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -16,6 +17,7 @@
 
 #include "api/json_body.hpp"
 #include "net/http_request.hpp"
+#include "net/http_response.hpp"
 #include "net/session.hpp"
 #include "net/ws_session.hpp"
 
@@ -34,16 +36,6 @@ struct Conn {
   bool idle = false;  // waiting for the first byte of a request; only touched on its I/O thread
 };
 
-http::response<http::string_body> to_http_response(const api::Response& r, unsigned version, bool keep_alive) {
-  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
-  res.set(http::field::content_type, r.content_type);
-  for (const auto& [k, v] : r.headers) res.insert(k, v);  // insert: Set-Cookie may repeat
-  res.body() = r.body;
-  res.keep_alive(keep_alive);
-  res.prepare_payload();
-  return res;
-}
-
 // When the header limit is hit: 414 if the request line alone does not fit, 431 otherwise.
 // Beast consumes the request line once it has parsed it, so a known method means it fitted.
 api::Response header_limit_response(const http::request_parser<http::string_body>& parser,
@@ -58,10 +50,10 @@ api::Response header_limit_response(const http::request_parser<http::string_body
 }
 
 awaitable<void> write_error_and_close(Conn& c, const api::Response& r) {
-  auto res = to_http_response(r, 11, false);
+  const std::string bytes = http_response_bytes(r, 11, false);
   c.stream.expires_after(std::chrono::seconds(5));
   boost::system::error_code ec;
-  co_await http::async_write(c.stream, res, asio::redirect_error(use_awaitable, ec));
+  co_await asio::async_write(c.stream, asio::buffer(bytes), asio::redirect_error(use_awaitable, ec));
   c.stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
 }
 
@@ -169,9 +161,9 @@ awaitable<void> serve(std::shared_ptr<Conn> conn, std::string remote_ip, Session
     pipelined = buffer.size() > 0 ? pipelined + 1 : 0;
     const bool keep_alive = req.keep_alive() && !env.draining.load() &&
                             served + 1 < lim.max_requests_per_connection && pipelined <= lim.max_pipelined;
-    auto res = to_http_response(response, req.version(), keep_alive);
+    const std::string bytes = http_response_bytes(response, req.version(), keep_alive);
     c.stream.expires_after(lim.body_timeout);
-    co_await http::async_write(c.stream, res, asio::redirect_error(use_awaitable, ec));
+    co_await asio::async_write(c.stream, asio::buffer(bytes), asio::redirect_error(use_awaitable, ec));
     if (ec || !keep_alive) break;
   }
   boost::system::error_code ignored;
