@@ -16,7 +16,7 @@
 #                    [--max-rate N] [--ed25519-bench PATH|none] [--no-plain]
 #                    [--bin-b OTHER_KEYGATE] [--no-nginx]
 #
-#   --max-rate       signed requests made per second of a keygate run (default: 60000 for
+#   --max-rate       signed requests made per second of a keygate run (default: 140000 for
 #                    account, 25000 for account-ed25519, 30000 for order); running out fails the run
 #   --ed25519-bench  kg_bench_ed25519 (default: next to --bin, bench/kg_bench_ed25519), run on the
 #                    servers' core in every round: the libsodium verify limit the Ed25519 figure is
@@ -129,7 +129,7 @@ target_name() { case "$1" in a) echo keygate ;; b) echo keygate-b ;; *) echo "$1
 
 default_rate() {
   case "$1" in
-    account) echo 60000 ;;
+    account) echo 140000 ;;
     account-ed25519) echo 25000 ;;
     order) echo 30000 ;;
   esac

@@ -33,8 +33,11 @@ Response account_response(const keys::ApiKey& k, keys::PermissionSet p, const st
   for (size_t i = 0; i < held.size(); ++i) {
     out += i == 0 ? R"({"asset":)" : R"(,{"asset":)";
     append_json_string(out, held[i].asset);
-    fmt::format_to(std::back_inserter(out), R"(,"free":"{}","locked":"{}"}})", format_decimal(held[i].free, kAmountScale),
-                   format_decimal(held[i].locked, kAmountScale));
+    out += R"(,"free":")";
+    append_decimal(out, held[i].free, kAmountScale);
+    out += R"(","locked":")";
+    append_decimal(out, held[i].locked, kAmountScale);
+    out += R"("})";
   }
   fmt::format_to(std::back_inserter(out), R"(],"permissions":["SPOT"],"uid":{}}})", k.user_id);
   return r;

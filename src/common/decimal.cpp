@@ -62,21 +62,32 @@ std::optional<int64_t> parse_decimal(std::string_view text, int scale, bool allo
   return negative ? -units : units;
 }
 
-std::string format_decimal(int64_t units, int scale) {
+void append_decimal(std::string& out, int64_t units, int scale) {
   assert(scale >= 0 && scale <= kMaxScale);
   const bool negative = units < 0;
   // Work in unsigned so that INT64_MIN formats correctly.
   uint64_t magnitude = negative ? ~static_cast<uint64_t>(units) + 1 : static_cast<uint64_t>(units);
-  std::string digits = std::to_string(magnitude);
-  if (static_cast<int>(digits.size()) <= scale) {
-    digits.insert(0, static_cast<size_t>(scale) + 1 - digits.size(), '0');
-  }
-  std::string out = negative ? "-" : "";
-  out += digits.substr(0, digits.size() - static_cast<size_t>(scale));
+  // The digits from the right, padded with zeros to at least one before the point.
+  char digits[24];
+  size_t n = 0;
+  do {
+    digits[sizeof digits - ++n] = static_cast<char>('0' + magnitude % 10);
+    magnitude /= 10;
+  } while (magnitude != 0);
+  while (n <= static_cast<size_t>(scale)) digits[sizeof digits - ++n] = '0';
+  const char* first = digits + sizeof digits - n;
+  const size_t whole = n - static_cast<size_t>(scale);
+  if (negative) out += '-';
+  out.append(first, whole);
   if (scale > 0) {
     out += '.';
-    out += digits.substr(digits.size() - static_cast<size_t>(scale));
+    out.append(first + whole, static_cast<size_t>(scale));
   }
+}
+
+std::string format_decimal(int64_t units, int scale) {
+  std::string out;
+  append_decimal(out, units, scale);
   return out;
 }
 

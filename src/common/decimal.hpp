@@ -18,6 +18,8 @@ std::optional<int64_t> parse_decimal(std::string_view text, int scale, bool allo
 
 // Formats with exactly `scale` decimals: format_decimal(150000000, 8) == "1.50000000".
 std::string format_decimal(int64_t units, int scale);
+// The same, appended to `out` without a temporary (answers written as text on hot paths).
+void append_decimal(std::string& out, int64_t units, int scale);
 
 // 10^exp as int64 (exp in [0, 18]).
 int64_t pow10(int exp);

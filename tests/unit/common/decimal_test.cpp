@@ -137,6 +137,14 @@ TEST(FormatDecimal, Extremes) {
   EXPECT_EQ(format_decimal(kMin, 18), "-9.223372036854775808");
 }
 
+TEST(FormatDecimal, AppendAddsToWhatIsThere) {
+  std::string out = R"({"free":")";
+  append_decimal(out, -150'000'000, 8);
+  out += '"';
+  append_decimal(out, kMin, 18);
+  EXPECT_EQ(out, R"({"free":"-1.50000000"-9.223372036854775808)");
+}
+
 TEST(DecimalRoundTrip, FormatThenParseGivesTheSameUnits) {
   const int64_t fixed[] = {0, 1, -1, 9, 10, 99'999'999, 100'000'000, -123'456'789, kMax, -kMax};
   for (int scale = 0; scale <= kMaxScale; ++scale) {
