@@ -138,6 +138,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < per_round; ++i) {
       const std::string& q = queries[next];
       const std::string& api_key = *signed_by[next++];
+      gatekeeper.prefetch(api_key);  // as the server does, before parsing
       auto params = parse_params(q, {});
       auth::SignedRequest req{api_key, q, {}, *params, "127.0.0.1", "POST", "/api/v3/order"};
       auto passed = gatekeeper.check(req, auth::Security::kTrade, keys::Permission::kTrade);

@@ -96,6 +96,7 @@ std::string client_ip(const Request& request, const keys::IpAllowlist& trusted) 
 
 // Key and signature checks (the gatekeeper), then the handler, then the access log.
 Response Api::run_signed(const Route& route, Context& ctx) {
+  services_.gatekeeper.prefetch(ctx.request.header("x-mbx-apikey"));
   auto params = parse_params(ctx.request.query, ctx.request.body);
   if (!params) return error_response(params.error());
   const std::string ip = client_ip(ctx.request, services_.trusted_proxies);
@@ -140,6 +141,7 @@ void Api::handle_async(const Request& request, Router::Match m, Reply reply) {
   auto now = [&reply, finish](Response r) { reply([finish, r = std::move(r)]() mutable { return finish(std::move(r)); }); };
   if (limits.refusal) return now(std::move(*limits.refusal));
   try {
+    services_.gatekeeper.prefetch(request.header("x-mbx-apikey"));
     auto params = std::make_shared<Result<Params>>(parse_params(request.query, request.body));
     if (!*params) return now(error_response(params->error()));
     const std::string ip = client_ip(request, services_.trusted_proxies);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdint>
 #include <mutex>
 
 namespace kg::keys {
@@ -25,6 +26,8 @@ void KeyIndex::grow_to(size_t capacity) {
   old.swap(slots_);
   slots_.resize(capacity);
   shift_ = 64 - std::countr_zero(capacity);
+  hint_slots_.store(slots_.data(), std::memory_order_relaxed);
+  hint_shift_.store(shift_, std::memory_order_relaxed);
   for (Slot& s : old) {
     if (s.entry) slots_[slot_of(s.entry->key.api_key, s.hash)] = std::move(s);
   }
@@ -35,6 +38,15 @@ std::shared_ptr<const KeyEntry> KeyIndex::find(std::string_view api_key) const {
   std::shared_lock lock(mu_);
   if (slots_.empty()) return nullptr;
   return slots_[slot_of(api_key, h)].entry;
+}
+
+void KeyIndex::prefetch(std::string_view api_key) const {
+  // Only a hint: a table grown meanwhile makes it useless, never wrong (a prefetch cannot fault),
+  // so the address is computed as an integer and may point anywhere.
+  const auto base = reinterpret_cast<uintptr_t>(hint_slots_.load(std::memory_order_relaxed));
+  const int shift = hint_shift_.load(std::memory_order_relaxed);
+  if (base == 0 || shift >= 64) return;
+  __builtin_prefetch(reinterpret_cast<const void*>(base + (hash(api_key) >> shift) * sizeof(Slot)));
 }
 
 void KeyIndex::put(std::shared_ptr<const KeyEntry> entry) {

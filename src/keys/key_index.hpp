@@ -20,6 +20,9 @@ namespace kg::keys {
 class KeyIndex {
  public:
   std::shared_ptr<const KeyEntry> find(std::string_view api_key) const;
+  // Starts fetching the key's slot, without the lock, for a find() a little later: with a million
+  // keys the table is far larger than the caches, and the request's parsing hides the wait.
+  void prefetch(std::string_view api_key) const;
   void put(std::shared_ptr<const KeyEntry> entry);
   void erase(std::string_view api_key);
   void reserve(size_t keys);  // before loading them all
@@ -58,6 +61,9 @@ class KeyIndex {
   mutable std::shared_mutex mu_;
   std::vector<Slot> slots_;  // empty until the first put; then a power of two
   int shift_ = 64;           // 64 - log2(slots_.size())
+  // For prefetch without the lock: the table's address and shift, updated when it grows.
+  std::atomic<const Slot*> hint_slots_{nullptr};
+  std::atomic<int> hint_shift_{64};
   size_t size_ = 0;
   mutable std::shared_mutex blocked_mu_;
   std::unordered_set<int64_t> blocked_users_;
