@@ -135,7 +135,7 @@ stop_server() {
 # Signed account requests through wrk against the running server; sets H_rps, H_p99, H_cpu_us.
 account_run() { # SAMPLE_JSON PREFIX
   local out=$TMP/wrk.txt reqs=$TMP/requests t0 t1 line
-  node bench/http_gen.mjs "$1" "$2" $((DURATION * 60000)) "$reqs" account
+  node bench/http_gen.mjs "$1" "$2" $((DURATION * 140000)) "$reqs" account
   t0=$(cpu_ticks "$KG_PID")
   KG_REQUESTS=$reqs KG_ID_FIELD= KG_THREADS=1 KG_WRAP=0 KG_IDS_OUT= \
     "${CLIENT_PIN[@]}" wrk -t1 -c64 -d"${DURATION}s" --timeout 10s -s bench/http_transfers.lua "$KG_URL" >"$out" 2>&1 ||
