@@ -96,11 +96,12 @@ std::string client_ip(const Request& request, const keys::IpAllowlist& trusted) 
 
 // Key and signature checks (the gatekeeper), then the handler, then the access log.
 Response Api::run_signed(const Route& route, Context& ctx) {
-  services_.gatekeeper.prefetch(ctx.request.header("x-mbx-apikey"));
+  const std::string_view api_key = ctx.request.header("x-mbx-apikey");
+  services_.gatekeeper.prefetch(api_key);
   auto params = parse_params(ctx.request.query, ctx.request.body);
   if (!params) return error_response(params.error());
   const std::string ip = client_ip(ctx.request, services_.trusted_proxies);
-  auth::SignedRequest signed_request{ctx.request.header("x-mbx-apikey"), ctx.request.query, ctx.request.body,
+  auth::SignedRequest signed_request{api_key, ctx.request.query, ctx.request.body,
                                      *params, ip, ctx.request.method, ctx.request.path,
                                      ctx.request.ws_payload, ctx.request.ws_payload_encoded,
                                      ctx.request.ws_session_key};
@@ -141,11 +142,12 @@ void Api::handle_async(const Request& request, Router::Match m, Reply reply) {
   auto now = [&reply, finish](Response r) { reply([finish, r = std::move(r)]() mutable { return finish(std::move(r)); }); };
   if (limits.refusal) return now(std::move(*limits.refusal));
   try {
-    services_.gatekeeper.prefetch(request.header("x-mbx-apikey"));
+    const std::string_view api_key = request.header("x-mbx-apikey");
+    services_.gatekeeper.prefetch(api_key);
     auto params = std::make_shared<Result<Params>>(parse_params(request.query, request.body));
     if (!*params) return now(error_response(params->error()));
     const std::string ip = client_ip(request, services_.trusted_proxies);
-    auth::SignedRequest signed_request{request.header("x-mbx-apikey"), request.query, request.body, **params, ip,
+    auth::SignedRequest signed_request{api_key, request.query, request.body, **params, ip,
                                        request.method, request.path, request.ws_payload,
                                        request.ws_payload_encoded, request.ws_session_key};
     auto passed = services_.gatekeeper.check(signed_request, auth_security(route.security), route.permission);
