@@ -42,7 +42,17 @@ struct HexTable {
 constexpr HexTable kHex;
 }  // namespace
 
-static_assert(sizeof(SHA256_CTX) == HmacSha256Key::kStateSize);
+static_assert(sizeof(SHA256_CTX::h) == sizeof(uint32_t) * HmacSha256Key::kChainWords);
+
+namespace {
+// A SHA-256 state that has hashed exactly one 64-byte block and whose chaining value is `h`: all
+// a pre-keyed HMAC needs to keep of it.
+void resume_after_one_block(SHA256_CTX& ctx, const uint32_t h[HmacSha256Key::kChainWords]) {
+  SHA256_Init(&ctx);
+  std::memcpy(ctx.h, h, sizeof ctx.h);
+  ctx.Nl = SHA256_CBLOCK * 8;  // bits hashed so far
+}
+}  // namespace
 
 HmacSha256Key::HmacSha256Key(std::string_view secret) {
   // RFC 2104: a key longer than the block is hashed first; then zero-padded to 64 bytes.
@@ -53,17 +63,19 @@ HmacSha256Key::HmacSha256Key(std::string_view secret) {
     std::copy(secret.begin(), secret.end(), reinterpret_cast<char*>(block));
   }
   unsigned char pad[SHA256_CBLOCK];
-  auto keyed = [&](unsigned char* state, unsigned char with) {
+  SHA256_CTX ctx;
+  auto keyed = [&](uint32_t* chain, unsigned char with) {
     for (size_t i = 0; i < sizeof pad; ++i) pad[i] = static_cast<unsigned char>(block[i] ^ with);
-    auto* ctx = reinterpret_cast<SHA256_CTX*>(state);
-    if (SHA256_Init(ctx) != 1 || SHA256_Update(ctx, pad, sizeof pad) != 1) {
+    if (SHA256_Init(&ctx) != 1 || SHA256_Update(&ctx, pad, sizeof pad) != 1 || ctx.num != 0) {
       throw std::runtime_error("HMAC-SHA256 key setup failed");
     }
+    std::memcpy(chain, ctx.h, sizeof ctx.h);
   };
   keyed(inner_, 0x36);
   keyed(outer_, 0x5c);
   OPENSSL_cleanse(block, sizeof block);
   OPENSSL_cleanse(pad, sizeof pad);
+  OPENSSL_cleanse(&ctx, sizeof ctx);
 }
 
 HmacSha256Key::~HmacSha256Key() {
@@ -73,11 +85,11 @@ HmacSha256Key::~HmacSha256Key() {
 
 void HmacSha256Key::mac_into(std::string_view payload, unsigned char out[32]) const {
   SHA256_CTX ctx;
-  std::memcpy(&ctx, inner_, sizeof ctx);
+  resume_after_one_block(ctx, inner_);
   SHA256_Update(&ctx, payload.data(), payload.size());
   unsigned char inner_hash[SHA256_DIGEST_LENGTH];
   SHA256_Final(inner_hash, &ctx);
-  std::memcpy(&ctx, outer_, sizeof ctx);
+  resume_after_one_block(ctx, outer_);
   SHA256_Update(&ctx, inner_hash, sizeof inner_hash);
   SHA256_Final(out, &ctx);
   OPENSSL_cleanse(&ctx, sizeof ctx);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "crypto/encoding.hpp"
+#include "crypto/hash.hpp"
 
 namespace kg::crypto {
 namespace {
@@ -69,6 +70,23 @@ TEST(HmacSha256Key, KeyedOnceGivesTheSameMacEveryCall) {
   // A different payload after that is not affected by the previous ones.
   EXPECT_NE(key.sign_hex("what do ya want for nothing!"), first);
   EXPECT_EQ(key.sign_hex("what do ya want for nothing?"), first);
+}
+
+// The key keeps only the two chaining values after the pads and rebuilds the hash states from
+// them: every length of key and payload, across the block and padding boundaries, must give what
+// OpenSSL's one-shot HMAC gives.
+TEST(HmacSha256Key, MatchesOneShotHmacAcrossBlockBoundaries) {
+  std::string payload;
+  for (size_t key_len : {0, 1, 32, 55, 56, 63, 64, 65, 100, 131}) {
+    const std::string secret(key_len, static_cast<char>('a' + key_len % 26));
+    HmacSha256Key key(secret);
+    payload.clear();
+    for (size_t n = 0; n <= 200; ++n) {
+      SCOPED_TRACE("key " + std::to_string(key_len) + " payload " + std::to_string(n));
+      ASSERT_EQ(key.mac(payload), hmac_sha256(secret, payload));
+      payload.push_back(static_cast<char>(n * 7));
+    }
+  }
 }
 
 constexpr const char* kBinanceSecret = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
