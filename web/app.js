@@ -762,8 +762,9 @@ function widenNeedsCode(e, code, err, msg = 'This change lets the key do more th
   return false;
 }
 
-// Permissions, read-only and IP access of an existing key. Narrowing needs no code; when the
-// server answers that the change widens the key (-7200), the code field becomes required.
+// Permissions, read-only, IP access and expiry of an existing key. Narrowing (an earlier expiry
+// too) needs no code; when the server answers that the change widens the key (-7200), the code
+// field becomes required.
 function restrictionsDialog(k) {
   modal(`Restrictions of "${k.label}"`, (form) => {
     form.noValidate = true;
@@ -788,13 +789,30 @@ function restrictionsDialog(k) {
     ipAll.input.addEventListener('change', syncIp);
     syncIp();
     append(ipSet, [ipList.wrap, ipAll.wrap]);
+    // The expiry, sent only when changed here: a date is the end of that day, local time, as in
+    // the wizard.
+    const expSet = h('fieldset', {}, h('legend', {}, 'When should the key expire?'));
+    const expNone = choice('radio', 'editExpiry', 'none', 'Never', { checked: !k.expiresAt, id: 'edit-expiry-never' });
+    const expDate = choice('radio', 'editExpiry', 'date', 'On a date', { checked: !!k.expiresAt, id: 'edit-expiry-date-mode' });
+    const date = field('Expiry date (the key stops working at the end of this day, your time)',
+      { type: 'date', name: 'expiresAt', id: 'edit-expiry-date' });
+    if (k.expiresAt) {
+      const d = new Date(k.expiresAt);
+      date.input.value = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+    }
+    const startDate = date.input.value;
+    const syncExp = () => { date.wrap.hidden = !expDate.input.checked; };
+    expNone.input.addEventListener('change', syncExp);
+    expDate.input.addEventListener('change', syncExp);
+    syncExp();
+    append(expSet, [expNone.wrap, expDate.wrap]);
     const code = codeField('Two-factor code (only when widening)', {
       required: false,
-      hint: 'Not needed to take a permission away or narrow the IP list; adding either asks for it.',
+      hint: 'Not needed to take a permission away, narrow the IP list or expire the key sooner; the opposite asks for it.',
     });
     code.wrap.classList.add('optional-code');
     return {
-      body: [permSet, ro.wrap, ipSet, ips.wrap, code.wrap],
+      body: [permSet, ro.wrap, ipSet, ips.wrap, expSet, date.wrap, code.wrap],
       submitLabel: 'Save restrictions',
       onSubmit: async ({ err }) => {
         const body = { permissions: PERMISSIONS.map((p) => p.name).filter((n) => boxes[n].checked), readOnly: ro.input.checked };
@@ -808,6 +826,14 @@ function restrictionsDialog(k) {
             ips.input.focus();
             return false;
           }
+        }
+        if (expNone.input.checked && k.expiresAt) {
+          body.expiresAt = 0;  // never
+        } else if (expDate.input.checked && (!k.expiresAt || date.input.value !== startDate)) {
+          if (!date.input.value) { showError(err, 'Choose a date, or "Never".'); date.input.focus(); return false; }
+          const [y, m, d] = date.input.value.split('-').map(Number);
+          body.expiresAt = new Date(y, m - 1, d, 23, 59, 59, 999).getTime();
+          if (body.expiresAt <= Date.now()) { showError(err, 'Choose a date in the future.'); date.input.focus(); return false; }
         }
         const totp = code.input.value.trim();
         if (totp) {

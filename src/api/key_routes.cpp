@@ -123,12 +123,13 @@ void add_key_routes(Router& router, const Services& s) {
                 return json_response(json::object{{"deleted", *n}});
               }});
 
-  // {"label", "active", "permissions", "readOnly", "ipAllowlist" | "allowAllIps", "totp"}: any of
-  // them. A change that lets the key do more needs "totp"; narrowing one does not.
+  // {"label", "active", "permissions", "readOnly", "ipAllowlist" | "allowAllIps", "expiresAt",
+  // "totp"}: any of them ("expiresAt": epoch ms in the future, or 0 for never). A change that lets
+  // the key do more (a later expiry, or none, included) needs "totp"; narrowing one does not.
   router.add({"PATCH", "/console/v1/keys/{apiKey}", Security::kConsole, 1, true, [&ks, &clock](Context& ctx) {
                 const std::string& api_key = ctx.path_params.at(0);
                 auto body = JsonBody::parse(ctx.request.body, {"active", "label", "permissions", "readOnly",
-                                                               "ipAllowlist", "allowAllIps", "totp"});
+                                                               "ipAllowlist", "allowAllIps", "expiresAt", "totp"});
                 if (!body) return error_response(body.error());
                 keys::KeyChange change;
                 auto active = body->optional_bool("active");
@@ -149,10 +150,13 @@ void add_key_routes(Router& router, const Services& s) {
                 auto allow_all = body->optional_bool("allowAllIps");
                 if (!allow_all) return error_response(allow_all.error());
                 change.allow_all_ips = *allow_all;
+                auto expires = body->optional_int64("expiresAt");
+                if (!expires) return error_response(expires.error());
+                change.expires_at = *expires;
                 auto totp = totp_of(*body);
                 if (!totp) return error_response(totp.error());
                 if (!change.active && !change.label && !change.permissions && !change.read_only &&
-                    !change.ip_allowlist && !change.allow_all_ips) {
+                    !change.ip_allowlist && !change.allow_all_ips && !change.expires_at) {
                   return error_response(make_error(err::kBadParam, "active"));
                 }
                 if (auto st = ks.update(ctx.user->id, api_key, change, *totp); !st) return error_response(st.error());

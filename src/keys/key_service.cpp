@@ -346,10 +346,16 @@ Status KeyService::update(int64_t user_id, const std::string& api_key, const Key
     key.allowlist = std::move(*allowlist);
   }
   if (auto s = check_withdraw_ips(key); !s) return s.error();
+  const int64_t now = clock_.now_ms();
+  if (change.expires_at) {
+    if (*change.expires_at < 0 || (*change.expires_at != 0 && *change.expires_at <= now)) {
+      return make_error(err::kBadExpiry);
+    }
+    key.expires_at = *change.expires_at;
+  }
 
   // TRADE without an allowlist lapses: from now when it is new or the allowlist has just gone,
   // never when there is a list, and otherwise when it was going to.
-  const int64_t now = clock_.now_ms();
   if (!has(key.permissions, Permission::kTrade) || !key.allowlist.empty()) {
     key.trade_expires_at = 0;
   } else if (!has(old->permissions, Permission::kTrade) || !old->allowlist.empty()) {
@@ -359,15 +365,18 @@ Status KeyService::update(int64_t user_id, const std::string& api_key, const Key
   const PermissionSet gained = key.effective_permissions(now) & ~old->effective_permissions(now);
   const bool activating = key.active && !old->active;
   const bool more_ips = !key.allowlist.within(old->allowlist);
-  if (activating || gained != 0 || more_ips) {
+  // A key that never expired, or did sooner, lives longer: 0 is "never", the latest of all.
+  const auto lifetime = [](int64_t expires_at) { return expires_at == 0 ? INT64_MAX : expires_at; };
+  const bool longer = lifetime(key.expires_at) > lifetime(old->expires_at);
+  if (activating || gained != 0 || more_ips || longer) {
     if (!totp || totp->empty()) return make_error(err::kTotpRequired);
     if (auto s = check_totp_(user_id, *totp); !s) return s;
   }
   store_.tx([&](Db& db) {
     db.exec("UPDATE api_keys SET active = ?, label = ?, permissions = ?, read_only = ?, ip_allowlist = ?, "
-            "trade_expires_at = ?, updated_at = ? WHERE api_key = ? AND user_id = ?",
+            "expires_at = ?, trade_expires_at = ?, updated_at = ? WHERE api_key = ? AND user_id = ?",
             {int64_t{key.active ? 1 : 0}, key.label, int64_t{key.permissions}, int64_t{key.read_only ? 1 : 0},
-             key.allowlist.to_list(), key.trade_expires_at, now, api_key, user_id});
+             key.allowlist.to_list(), key.expires_at, key.trade_expires_at, now, api_key, user_id});
   });
   refresh(api_key);
   if (key.active != old->active) {
@@ -377,6 +386,9 @@ Status KeyService::update(int64_t user_id, const std::string& api_key, const Key
       key.allowlist.to_list() != old->allowlist.to_list()) {
     spdlog::info("event=key_restrictions uid={} key_id={} permissions={} read_only={} ip_allowlist=\"{}\" widened={}",
                  user_id, key.id, key.permissions, key.read_only, key.allowlist.to_list(), gained != 0 || more_ips);
+  }
+  if (key.expires_at != old->expires_at) {
+    spdlog::info("event=key_expiry uid={} key_id={} expires_at={} widened={}", user_id, key.id, key.expires_at, longer);
   }
   return ok_status();
 }

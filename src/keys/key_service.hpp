@@ -38,7 +38,7 @@ struct NewKey {
 };
 
 // A change to a key in place; what is unset stays as it is. Restrictions (permissions, read-only,
-// IP allowlist) follow the creation form's rules.
+// IP allowlist, expiry) follow the creation form's rules.
 struct KeyChange {
   std::optional<bool> active{};
   std::optional<std::string> label{};
@@ -46,6 +46,7 @@ struct KeyChange {
   std::optional<bool> read_only{};
   std::optional<std::vector<std::string>> ip_allowlist{};  // these addresses and ranges only
   std::optional<bool> allow_all_ips{};                     // true: every IP (and no list)
+  std::optional<int64_t> expires_at{};                     // a time in the future; 0: never expires
 };
 
 // The account facts key creation depends on, from the accounts service.
@@ -75,9 +76,10 @@ class KeyService {
   std::vector<ApiKey> list(int64_t user_id);
   Result<ApiKey> get(int64_t user_id, const std::string& api_key);
   Status set_active(int64_t user_id, const std::string& api_key, bool active, const std::optional<std::string>& totp);
-  // Relabel, (de)activate, and change the permissions, the read-only switch and the IP allowlist,
-  // in one step. Anything that lets the key do more (activation, a permission it did not have in
-  // effect, an address its allowlist did not let in) needs a fresh 2FA code; narrowing never does.
+  // Relabel, (de)activate, and change the permissions, the read-only switch, the IP allowlist and
+  // the expiry, in one step. Anything that lets the key do more (activation, a permission it did
+  // not have in effect, an address its allowlist did not let in, a later expiry or none) needs a
+  // fresh 2FA code; narrowing never does.
   // Every check comes before any change, so a refused request changes nothing.
   Status update(int64_t user_id, const std::string& api_key, const KeyChange& change,
                 const std::optional<std::string>& totp);

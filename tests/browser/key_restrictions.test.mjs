@@ -2,7 +2,8 @@
 // binary (--demo, so BTCUSDT exists): the dialog starts from the key's permissions and IP list;
 // taking TRADE away saves without a code, the list shows it, and the key's next signed order from
 // Node is refused (-2015) while reads still work; giving TRADE back asks for a 2FA code (the
-// server's -7200) and changes nothing until it is given; with it the order goes through. No
+// server's -7200) and changes nothing until it is given; with it the order goes through. An
+// expiry date is set the same way without a code, and going back to "Never" asks for one. No
 // Content-Security-Policy violation on the way.
 
 import assert from 'node:assert/strict';
@@ -82,6 +83,37 @@ forEachBackend('web console: key restrictions', (backend) => {
     assert.deepEqual(await perms(), ['READ', 'TRADE']);
     const again = await order('40003');
     assert.equal(again.status, 200, again.text);
+
+    // An expiry date is narrowing too: saved without a code, and the list shows it (the page's
+    // clock is UTC, so is this date).
+    const ymd = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const expires = row.locator('td[data-label=Expires]');
+    assert.equal((await expires.textContent()).trim(), 'Never');
+    await row.locator('[data-action=restrictions]').click();
+    await dlg.waitFor();
+    assert.ok(await dlg.locator('#edit-expiry-never').isChecked());
+    assert.ok(await dlg.locator('#edit-expiry-date').isHidden());
+    await dlg.locator('#edit-expiry-date-mode').check();
+    await dlg.locator('#edit-expiry-date').fill(ymd);
+    await dlg.locator('button[type=submit]').click();
+    await dlg.waitFor({ state: 'detached' });
+    await expires.locator('time', { hasText: `${ymd} 23:59:59` }).waitFor();
+    const stillWorks = await order('40004');
+    assert.equal(stillWorks.status, 200, stillWorks.text);
+
+    // Back to "Never" is widening: -7200, and the date stays.
+    await row.locator('[data-action=restrictions]').click();
+    await dlg.waitFor();
+    assert.ok(await dlg.locator('#edit-expiry-date-mode').isChecked());
+    assert.equal(await dlg.locator('#edit-expiry-date').inputValue(), ymd);
+    await dlg.locator('#edit-expiry-never').check();
+    await dlg.locator('button[type=submit]').click();
+    await dlg.locator('.error', { hasText: '-7200' }).waitFor();
+    await dlg.locator('button', { hasText: 'Cancel' }).click();
+    await dlg.waitFor({ state: 'detached' });
+    await page.reload();
+    await row.waitFor();
+    await expires.locator('time', { hasText: `${ymd} 23:59:59` }).waitFor();
 
     assertClean(problems, 'while editing a key\'s restrictions');
     await context.close();

@@ -62,13 +62,14 @@ forEachBackend('API keys (console)', (backend) => {
   const ready = {};
   before(async () => {
     s = await startServer({ backend });
-    for (const tag of ['deleteall', 'tfaoff', 'create', 'patch', 'rotate', 'owner', 'admin', 'limit']) {
+    for (const tag of ['deleteall', 'tfaoff', 'create', 'patch', 'expiry', 'rotate', 'owner', 'admin', 'limit']) {
       users[tag] = await userWith2FA(s.url, { tag: `k-${tag}` });
     }
     // Two tests (the last ones) need a fourth code, which comes with the next 30-second step:
     // wait for it while the other tests run.
     ready.deleteall = codesReady(users.deleteall, 3);
     ready.tfaoff = codesReady(users.tfaoff, 3);
+    ready.expiry = codesReady(users.expiry, 3);
   });
   after(async () => { await s?.stop(); });
 
@@ -340,7 +341,8 @@ forEachBackend('API keys (console)', (backend) => {
       [{ ipAllowlist: ['10.0.0.1'], allowAllIps: true }, 400, -7308],
       [{ ipAllowlist: Array.from({ length: 31 }, (_, i) => `10.0.0.${i + 1}`) }, 400, -7307],
       [{ permissions: ['READ', 'WITHDRAW'], allowAllIps: true }, 400, -7309],
-      [{ expiresAt: Date.now() + 1000 }, 400, -1104],
+      [{ expiresAt: Date.now() - 1000 }, 400, -7313],
+      [{ expiresAt: 'soon' }, 400, -1102],
     ];
     for (const [body, status, code] of bad) {
       const r = await patch(s.url, u, k.apiKey, body);
@@ -502,6 +504,49 @@ forEachBackend('API keys (console)', (backend) => {
     }
     assertError(await post(s.url, '/console/v1/keys', u.token,
       { label: 'x', permissions: ['READ'], allowAllIps: true, totp: '123456' }), 403, -7300);
+  });
+
+  test('PATCH expiresAt: earlier needs no code and holds at once; later, or never, needs a fresh code', async () => {
+    const u = users.expiry;
+    const k = await createKey(s.url, u);
+    const key = { apiKey: k.apiKey, type: 'HMAC_SHA256', secretKey: k.secretKey };
+    assert.equal(k.expiresAt, null, 'created without an expiry');
+    const soon = Date.now() + 3000;
+    const short = await patch(s.url, u, k.apiKey, { expiresAt: soon });
+    assert.equal(short.status, 200, short.text);
+    assert.equal(short.body.expiresAt, soon);
+    assert.equal(short.body.status, 'ACTIVE');
+    assert.equal((await account(s.url, key)).status, 200, 'usable until it expires');
+
+    const expiry = async () => (await listKeys(s.url, u)).body.keys.find((x) => x.apiKey === k.apiKey).expiresAt;
+    const refused = [
+      [{ expiresAt: Date.now() - 1000 }, 400, -7313],
+      [{ expiresAt: -1 }, 400, -7313],
+      [{ expiresAt: 'tomorrow' }, 400, -1102],
+      [{ expiresAt: soon + DAY_MS }, 401, -7200],
+      [{ expiresAt: 0 }, 401, -7200],
+      [{ expiresAt: soon + DAY_MS, totp: wrongCode(u.secret) }, 401, -7201],
+    ];
+    for (const [body, status, code] of refused) {
+      const r = await patch(s.url, u, k.apiKey, body);
+      assert.equal(r.status, status, `${JSON.stringify(body)}: ${r.text}`);
+      assert.equal(r.body.code, code, `${JSON.stringify(body)}: ${r.text}`);
+      assert.equal(await expiry(), soon, `${JSON.stringify(body)} changes nothing`);
+    }
+
+    // Past its new expiry the key is refused at once, and its log says why.
+    await sleep(soon - Date.now() + 200);
+    assertBinance(await account(s.url, key), BINANCE.keyRejected);
+    assert.equal((await listKeys(s.url, u)).body.keys.find((x) => x.apiKey === k.apiKey).status, 'EXPIRED');
+    assert.ok((await logReasons(s.url, u, k.apiKey)).includes('key has expired'));
+
+    // Back to never expiring, with a fresh code: the key works again.
+    await ready.expiry;
+    const never = await patch(s.url, u, k.apiKey, { expiresAt: 0, totp: await u.code() });
+    assert.equal(never.status, 200, never.text);
+    assert.equal(never.body.expiresAt, null);
+    assert.equal(never.body.status, 'ACTIVE');
+    assert.equal((await account(s.url, key)).status, 200);
   });
 
   test('delete-all: needs a fresh code, deletes every key, which then fail', async () => {

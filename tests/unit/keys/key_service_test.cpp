@@ -430,6 +430,56 @@ TYPED_TEST(KeyServiceTest, UpdateChecksEverythingBeforeChangingAnything) {
 
 // Restrictions change in place: narrowing needs no code, widening needs one, and what is refused
 // changes nothing.
+// The expiry is a restriction like the others: an earlier one needs nothing, a later one (or none
+// at all, 0) needs a fresh code, and one in the past is refused whatever the code.
+TYPED_TEST(KeyServiceTest, ExpiryShortensFreelyAndLengthensWithACode) {
+  const int64_t hour = 3600 * 1000;
+  const int64_t now = this->clock_.now_ms();
+  const std::string k = this->create_ok(this->alice_, this->hmac_request({"READ"})).key.api_key;
+  auto change = [&](int64_t expires_at, std::optional<std::string> totp = std::nullopt) {
+    return this->service_->update(this->alice_, k, KeyChange{.expires_at = expires_at}, totp);
+  };
+  auto expiry = [&] { return this->index_.find(k)->key.expires_at; };
+  const int calls = this->totp_calls_;
+
+  // Never -> in two hours -> in one: each is shorter, no code asked for or used.
+  ASSERT_TRUE(change(now + 2 * hour).ok());
+  EXPECT_EQ(expiry(), now + 2 * hour);
+  ASSERT_TRUE(change(now + hour).ok());
+  EXPECT_EQ(expiry(), now + hour);
+  EXPECT_EQ(this->service_->get(this->alice_, k)->expires_at, now + hour);  // stored, not only indexed
+  EXPECT_EQ(this->totp_calls_, calls);
+
+  // Later, or never: refused without a code, and with a wrong one; nothing changes.
+  this->expect_error(change(now + 2 * hour), -7200);
+  this->expect_error(change(0), -7200);
+  this->expect_error(change(now + 2 * hour, std::string("000000")), -7201);
+  EXPECT_EQ(expiry(), now + hour);
+
+  // Not in the future: refused before any code is used.
+  const int before_bad = this->totp_calls_;
+  this->expect_error(change(now, std::string(kGoodCode)), -7313);
+  this->expect_error(change(now - 1, std::string(kGoodCode)), -7313);
+  this->expect_error(change(-5, std::string(kGoodCode)), -7313);
+  EXPECT_EQ(this->totp_calls_, before_bad);
+  EXPECT_EQ(expiry(), now + hour);
+
+  // With a code: later, then never again.
+  ASSERT_TRUE(change(now + 3 * hour, std::string(kGoodCode)).ok());
+  EXPECT_EQ(expiry(), now + 3 * hour);
+  ASSERT_TRUE(change(0, std::string(kGoodCode)).ok());
+  EXPECT_EQ(expiry(), 0);
+  EXPECT_EQ(this->service_->get(this->alice_, k)->expires_at, 0);
+
+  // Once past its expiry the key is refused; reviving it is a later expiry, so it needs a code.
+  ASSERT_TRUE(change(now + hour).ok());
+  this->clock_.advance_ms(hour);
+  EXPECT_FALSE(this->index_.usable_for_reading(k, this->clock_.now_ms()));
+  this->expect_error(change(this->clock_.now_ms() + hour), -7200);
+  ASSERT_TRUE(change(this->clock_.now_ms() + hour, std::string(kGoodCode)).ok());
+  EXPECT_TRUE(this->index_.usable_for_reading(k, this->clock_.now_ms()));
+}
+
 TYPED_TEST(KeyServiceTest, RestrictionsNarrowFreelyAndWidenWithACode) {
   auto r = this->hmac_request({"READ", "TRADE", "WITHDRAW"});
   r.allow_all_ips = false;
