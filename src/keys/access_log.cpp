@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <unordered_map>
+#include <algorithm>
 
 namespace kg::keys {
 
@@ -55,6 +55,11 @@ void AccessLog::record(const KeyEntry& key, std::string_view ip, std::string_vie
       usage->pending_index = pending_.size();
     }
   }
+  // A new row: count it towards the key's next cut.
+  if (!key.usage || ++key.usage->untrimmed_rows >= std::max<size_t>(1, retention_ / 10)) {
+    if (key.usage) key.usage->untrimmed_rows = 0;
+    to_trim_.push_back(key.key.id);
+  }
   pending_.push_back({key.key.id, now, std::string(ip), std::string(method), std::string(path), ok, status,
                       std::move(reason), 1});
 }
@@ -65,7 +70,7 @@ void AccessLog::run() {
     cv_.wait_for(lock, flush_every_, [this] { return stopping_; });
     lock.unlock();
     try {
-      flush();
+      write_pending(true);
     } catch (const std::exception& e) {
       spdlog::error("event=access_log_flush_failed error=\"{}\"", e.what());
     }
@@ -73,43 +78,68 @@ void AccessLog::run() {
   }
 }
 
-void AccessLog::flush() {
+namespace {
+constexpr int64_t kLastUseEveryMs = 10'000;
+}  // namespace
+
+void AccessLog::write_pending(bool defer_last_use) {
   std::lock_guard flush_lock(flush_mu_);
   std::vector<AccessEntry> batch;
   std::vector<std::pair<int64_t, std::shared_ptr<KeyUsage>>> used;
+  std::vector<int64_t> trim;
   {
     std::lock_guard lock(mu_);
     batch.swap(pending_);
     used.swap(used_);
+    trim.swap(to_trim_);
     ++batch_;  // every key's pending_index now points into the old batch
   }
-  if (batch.empty()) return;
-  std::unordered_map<int64_t, size_t> per_key;
-  for (const auto& e : batch) ++per_key[e.key_id];
-  store_.tx([&](store::Db& db) {
-    for (const auto& e : batch) {
-      // A key deleted meanwhile takes its log with it.
-      db.exec("INSERT INTO key_access_log (key_id, at, ip, method, path, ok, status, reason, count) "
-              "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = ?)",
-              {e.key_id, e.at, e.ip, e.method, e.path, int64_t{e.ok ? 1 : 0}, int64_t{e.status}, e.reason, e.count,
-               e.key_id});
-    }
-    for (const auto& [key_id, u] : used) {
-      const int64_t at = u->last_used_at.load(std::memory_order_relaxed);
-      std::string ip;
-      {
-        std::lock_guard lock(u->mu);
-        ip = u->last_used_ip;
-      }
-      db.exec("UPDATE api_keys SET last_used_at = ?, last_used_ip = ? WHERE id = ? AND last_used_at < ?",
-              {at, ip, key_id, at});
-    }
-    for (const auto& [key_id, n] : per_key) {
-      db.exec("DELETE FROM key_access_log WHERE key_id = ? AND id <= (SELECT id FROM key_access_log "
-              "WHERE key_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
-              {key_id, key_id, static_cast<int64_t>(retention_)});
-    }
+  // Last uses to write now, and those kept for a later flush (their store's is recent).
+  const int64_t now = clock_.now_ms();
+  std::vector<std::pair<int64_t, std::shared_ptr<KeyUsage>>> later;
+  std::erase_if(used, [&](auto& u) {
+    if (u.second->last_used_at.load(std::memory_order_relaxed) <= u.second->stored_at) return true;
+    if (!defer_last_use || now - u.second->stored_at >= kLastUseEveryMs) return false;
+    later.push_back(std::move(u));
+    return true;
   });
+  std::sort(trim.begin(), trim.end());
+  trim.erase(std::unique(trim.begin(), trim.end()), trim.end());
+  std::vector<int64_t> used_at;  // each written last use, read once
+  for (const auto& u : used) used_at.push_back(u.second->last_used_at.load(std::memory_order_relaxed));
+  if (!batch.empty() || !used.empty() || !trim.empty()) {
+    store_.tx([&](store::Db& db) {
+      for (const auto& e : batch) {
+        // A key deleted meanwhile takes its log with it.
+        db.exec("INSERT INTO key_access_log (key_id, at, ip, method, path, ok, status, reason, count) "
+                "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = ?)",
+                {e.key_id, e.at, e.ip, e.method, e.path, int64_t{e.ok ? 1 : 0}, int64_t{e.status}, e.reason,
+                 e.count, e.key_id});
+      }
+      for (size_t i = 0; i < used.size(); ++i) {
+        std::string ip;
+        {
+          std::lock_guard lock(used[i].second->mu);
+          ip = used[i].second->last_used_ip;
+        }
+        db.exec("UPDATE api_keys SET last_used_at = ?, last_used_ip = ? WHERE id = ? AND last_used_at < ?",
+                {used_at[i], ip, used[i].first, used_at[i]});
+      }
+      for (const int64_t key_id : trim) {
+        db.exec("DELETE FROM key_access_log WHERE key_id = ? AND id <= (SELECT id FROM key_access_log "
+                "WHERE key_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+                {key_id, key_id, static_cast<int64_t>(retention_)});
+      }
+    });
+    for (size_t i = 0; i < used.size(); ++i) used[i].second->stored_at = used_at[i];
+  }
+  if (later.empty()) return;
+  std::lock_guard lock(mu_);
+  for (auto& [key_id, u] : later) {
+    if (u->used_batch == batch_) continue;  // used again since the swap: already in used_
+    u->used_batch = batch_;
+    used_.emplace_back(key_id, std::move(u));
+  }
 }
 
 std::vector<AccessEntry> AccessLog::recent(int64_t key_id, size_t limit) {

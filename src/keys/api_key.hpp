@@ -63,6 +63,8 @@ struct KeyUsage {
   size_t pending_index = 0;
   uint64_t pending_batch = 0;  // which batch; 0: none
   uint64_t used_batch = 0;     // the last batch whose flush writes this key's last use (guarded by the log)
+  int64_t stored_at = 0;       // the last use the store has (guarded by the log's flush)
+  size_t untrimmed_rows = 0;   // log rows since the log was last cut to its retention (guarded by the log)
 };
 
 // The index's view of a key: immutable once built; a change builds a new entry.

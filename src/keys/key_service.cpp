@@ -97,7 +97,10 @@ std::shared_ptr<const KeyEntry> KeyService::build_entry(ApiKey key, const std::o
   // Keep the usage counters (and verifiers) of the entry this one replaces.
   auto old = index_.find(key.api_key);
   entry->usage = old ? old->usage : std::make_shared<KeyUsage>();
-  if (!old) entry->usage->last_used_at.store(key.last_used_at);
+  if (!old) {
+    entry->usage->last_used_at.store(key.last_used_at);
+    entry->usage->stored_at = key.last_used_at;  // no flush sees this record yet
+  }
   switch (key.type) {
     case KeyType::kHmacSha256: {
       if (!secret_sealed) break;

@@ -1,11 +1,14 @@
 // The per-key access log against every backend: accepted and refused entries, merging of
-// accepted requests within one second, retention, last use, and keys deleted before a flush.
+// accepted requests within one second, retention (and how often it is applied), last use (and how
+// often the background flush writes it), and keys deleted before a flush.
 
 #include "keys/access_log.hpp"
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -182,6 +185,67 @@ TYPED_TEST(AccessLogTest, RetentionKeepsTheNewestEntriesPerKey) {
     return db.query_one("SELECT COUNT(*) FROM key_access_log WHERE key_id = ?", {key->key.id})->int64(0);
   });
   EXPECT_EQ(rows, 5);
+}
+
+// A key's stored log is cut back to the retention once it has a tenth of that in new rows: never
+// more than retention + retention / 10 - 1 rows, and the newest are the ones kept.
+TYPED_TEST(AccessLogTest, RetentionIsAppliedEveryTenthOfItsRows) {
+  auto log = std::make_unique<AccessLog>(*this->store_, this->clock_, 30, std::chrono::milliseconds(0));
+  auto key = this->new_key(this->alice_);
+  auto rows = [&] {
+    return this->store_->tx([&](store::Db& db) {
+      return db.query_one("SELECT COUNT(*) FROM key_access_log WHERE key_id = ?", {key->key.id})->int64(0);
+    });
+  };
+  int n = 0;
+  auto refuse = [&](int times) {
+    for (int i = 0; i < times; ++i) log->record(*key, "192.0.2.1", "GET", "/a", 401, "refusal " + std::to_string(n++));
+    log->flush();
+  };
+  refuse(31);  // cut at the 30th row: 30 kept, and the 31st is the first of the next three
+  EXPECT_EQ(rows(), 30);
+  refuse(1);
+  EXPECT_EQ(rows(), 31);  // two new rows: no cut yet
+  refuse(1);
+  EXPECT_EQ(rows(), 30);  // the third: cut
+  for (int i = 0; i < 20; ++i) {
+    refuse(1);
+    EXPECT_LE(rows(), 32);
+  }
+  const auto entries = log->recent(key->key.id, 100);
+  ASSERT_GE(entries.size(), 30u);
+  EXPECT_EQ(entries.front().reason, "refusal " + std::to_string(n - 1));
+  EXPECT_EQ(entries[29].reason, "refusal " + std::to_string(n - 30));
+}
+
+// The background flush writes a key in use's last use at most every 10 seconds, and writes the
+// latest once they have passed even with no new use; flush() writes it at once.
+TYPED_TEST(AccessLogTest, BackgroundFlushWritesLastUseEveryTenSeconds) {
+  auto log = std::make_unique<AccessLog>(*this->store_, this->clock_, 1000, std::chrono::milliseconds(5));
+  auto key = this->new_key(this->alice_);
+  auto stored = [&] { return this->stored(key->key.api_key, "last_used_at")->int64(0); };
+  auto wait_for = [&](int64_t at) {
+    for (int i = 0; i < 400 && stored() != at; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return stored();
+  };
+  const int64_t t0 = this->clock_.now_ms();
+  log->record(*key, "192.0.2.1", "GET", "/a", 200);
+  EXPECT_EQ(wait_for(t0), t0);  // the first use: at once
+
+  this->clock_.advance_ms(2000);
+  log->record(*key, "192.0.2.1", "GET", "/a", 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // many flushes
+  EXPECT_EQ(stored(), t0);
+  EXPECT_EQ(key->usage->last_used_at.load(), t0 + 2000);  // what the console shows
+  EXPECT_EQ(this->service_->get(this->alice_, key->key.api_key)->last_used_at, t0 + 2000);
+
+  this->clock_.advance_ms(8000);  // 10 s since the stored one: written, with no new use
+  EXPECT_EQ(wait_for(t0 + 2000), t0 + 2000);
+
+  this->clock_.advance_ms(1000);
+  log->record(*key, "192.0.2.1", "GET", "/a", 200);
+  log->flush();
+  EXPECT_EQ(stored(), t0 + 11000);
 }
 
 TYPED_TEST(AccessLogTest, AcceptedRequestsUpdateLastUse) {
