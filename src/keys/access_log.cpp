@@ -6,6 +6,11 @@
 
 namespace kg::keys {
 
+namespace {
+constexpr int64_t kLastUseEveryMs = 10'000;
+constexpr int64_t kPastTheSecondMs = 2;  // so that the clock has surely moved on
+}  // namespace
+
 AccessLog::AccessLog(store::Store& store, const Clock& clock, size_t retention, std::chrono::milliseconds flush_every)
     : store_(store), clock_(clock), retention_(retention), flush_every_(flush_every) {
   if (flush_every_.count() > 0) thread_ = std::thread([this] { run(); });
@@ -67,7 +72,12 @@ void AccessLog::record(const KeyEntry& key, std::string_view ip, std::string_vie
 void AccessLog::run() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    cv_.wait_for(lock, flush_every_, [this] { return stopping_; });
+    // Whole seconds: flushing just after a second ends gives a busy key one row for that second,
+    // where a flush in the middle of one splits it into two.
+    auto wait = flush_every_;
+    const int64_t every = flush_every_.count();
+    if (every >= 1000) wait = std::chrono::milliseconds(every - clock_.now_ms() % every + kPastTheSecondMs);
+    cv_.wait_for(lock, wait, [this] { return stopping_; });
     lock.unlock();
     try {
       write_pending(true);
@@ -78,9 +88,6 @@ void AccessLog::run() {
   }
 }
 
-namespace {
-constexpr int64_t kLastUseEveryMs = 10'000;
-}  // namespace
 
 void AccessLog::write_pending(bool defer_last_use) {
   std::lock_guard flush_lock(flush_mu_);

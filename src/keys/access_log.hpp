@@ -8,6 +8,7 @@
 // back to `retention` once it has a tenth of that in new rows, not at every flush, and its last use
 // is written at most every 10 seconds while it stays in use (the console shows the exact one from
 // memory; a crash loses at most those 10 seconds of it). flush() and the destructor write it all.
+// The background flush runs just after each whole second, so a busy key's second is one row.
 // Accepted requests of one key from one IP to one path within the same second are one entry
 // with a count, so a busy bot does not turn every request into a row; refusals are one each.
 
