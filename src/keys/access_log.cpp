@@ -88,7 +88,6 @@ void AccessLog::run() {
   }
 }
 
-
 void AccessLog::write_pending(bool defer_last_use) {
   std::lock_guard flush_lock(flush_mu_);
   std::vector<AccessEntry> batch;
