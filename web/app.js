@@ -762,6 +762,32 @@ function widenNeedsCode(e, code, err, msg = 'This change lets the key do more th
   return false;
 }
 
+// "Never" or "On a date" for a key's expiry, in the wizard and in Edit restrictions: a date means
+// the end of that day, local time. `at`: the key's expiry now (null: never). end() is the chosen
+// date's epoch ms, or null when "Never" is chosen or no date is given.
+function expiryPicker({ name, at = null, ids }) {
+  const set = h('fieldset', {}, h('legend', {}, 'When should the key expire?'));
+  const never = choice('radio', name, 'none', 'Never', { checked: !at, id: ids.never });
+  const onDate = choice('radio', name, 'date', 'On a date', { checked: !!at, id: ids.dateMode });
+  const date = field('Expiry date (the key stops working at the end of this day, your time)',
+    { type: 'date', name: 'expiresAt', id: ids.date });
+  if (at) {
+    const d = new Date(at);
+    date.input.value = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  }
+  const sync = () => { date.wrap.hidden = !onDate.input.checked; };
+  never.input.addEventListener('change', sync);
+  onDate.input.addEventListener('change', sync);
+  sync();
+  append(set, [never.wrap, onDate.wrap]);
+  const end = () => {
+    if (!onDate.input.checked || !date.input.value) return null;
+    const [y, m, d] = date.input.value.split('-').map(Number);
+    return new Date(y, m - 1, d, 23, 59, 59, 999).getTime();
+  };
+  return { set, dateWrap: date.wrap, input: date.input, never: never.input, onDate: onDate.input, end };
+}
+
 // Permissions, read-only, IP access and expiry of an existing key. Narrowing (an earlier expiry
 // too) needs no code; when the server answers that the change widens the key (-7200), the code
 // field becomes required.
@@ -789,30 +815,17 @@ function restrictionsDialog(k) {
     ipAll.input.addEventListener('change', syncIp);
     syncIp();
     append(ipSet, [ipList.wrap, ipAll.wrap]);
-    // The expiry, sent only when changed here: a date is the end of that day, local time, as in
-    // the wizard.
-    const expSet = h('fieldset', {}, h('legend', {}, 'When should the key expire?'));
-    const expNone = choice('radio', 'editExpiry', 'none', 'Never', { checked: !k.expiresAt, id: 'edit-expiry-never' });
-    const expDate = choice('radio', 'editExpiry', 'date', 'On a date', { checked: !!k.expiresAt, id: 'edit-expiry-date-mode' });
-    const date = field('Expiry date (the key stops working at the end of this day, your time)',
-      { type: 'date', name: 'expiresAt', id: 'edit-expiry-date' });
-    if (k.expiresAt) {
-      const d = new Date(k.expiresAt);
-      date.input.value = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-    }
-    const startDate = date.input.value;
-    const syncExp = () => { date.wrap.hidden = !expDate.input.checked; };
-    expNone.input.addEventListener('change', syncExp);
-    expDate.input.addEventListener('change', syncExp);
-    syncExp();
-    append(expSet, [expNone.wrap, expDate.wrap]);
+    // The expiry, sent only when changed here.
+    const expiry = expiryPicker({ name: 'editExpiry', at: k.expiresAt,
+      ids: { never: 'edit-expiry-never', dateMode: 'edit-expiry-date-mode', date: 'edit-expiry-date' } });
+    const startDate = expiry.input.value;
     const code = codeField('Two-factor code (only when widening)', {
       required: false,
       hint: 'Not needed to take a permission away, narrow the IP list or expire the key sooner; the opposite asks for it.',
     });
     code.wrap.classList.add('optional-code');
     return {
-      body: [permSet, ro.wrap, ipSet, ips.wrap, expSet, date.wrap, code.wrap],
+      body: [permSet, ro.wrap, ipSet, ips.wrap, expiry.set, expiry.dateWrap, code.wrap],
       submitLabel: 'Save restrictions',
       onSubmit: async ({ err }) => {
         const body = { permissions: PERMISSIONS.map((p) => p.name).filter((n) => boxes[n].checked), readOnly: ro.input.checked };
@@ -827,13 +840,12 @@ function restrictionsDialog(k) {
             return false;
           }
         }
-        if (expNone.input.checked && k.expiresAt) {
+        if (expiry.never.checked && k.expiresAt) {
           body.expiresAt = 0;  // never
-        } else if (expDate.input.checked && (!k.expiresAt || date.input.value !== startDate)) {
-          if (!date.input.value) { showError(err, 'Choose a date, or "Never".'); date.input.focus(); return false; }
-          const [y, m, d] = date.input.value.split('-').map(Number);
-          body.expiresAt = new Date(y, m - 1, d, 23, 59, 59, 999).getTime();
-          if (body.expiresAt <= Date.now()) { showError(err, 'Choose a date in the future.'); date.input.focus(); return false; }
+        } else if (expiry.onDate.checked && (!k.expiresAt || expiry.input.value !== startDate)) {
+          body.expiresAt = expiry.end();
+          if (!body.expiresAt) { showError(err, 'Choose a date, or "Never".'); expiry.input.focus(); return false; }
+          if (body.expiresAt <= Date.now()) { showError(err, 'Choose a date in the future.'); expiry.input.focus(); return false; }
         }
         const totp = code.input.value.trim();
         if (totp) {
@@ -969,16 +981,8 @@ async function wizardPage(view) {
   panels.push(h('div', {}, h('h2', {}, 'Active'), actSet));
 
   // 6. Expiry.
-  const expSet = h('fieldset', {}, h('legend', {}, 'When should the key expire?'));
-  const expNone = choice('radio', 'expiry', 'none', 'Never', { checked: true });
-  const expDate = choice('radio', 'expiry', 'date', 'On a date', { id: 'expiry-date-mode' });
-  const date = field('Expiry date (the key stops working at the end of this day, your time)', { type: 'date', name: 'expiresAt', id: 'expiry-date' });
-  date.wrap.hidden = true;
-  const syncExp = () => { date.wrap.hidden = !expDate.input.checked; };
-  expNone.input.addEventListener('change', syncExp);
-  expDate.input.addEventListener('change', syncExp);
-  append(expSet, [expNone.wrap, expDate.wrap]);
-  panels.push(h('div', {}, h('h2', {}, 'Expiry'), expSet, date.wrap));
+  const expiry = expiryPicker({ name: 'expiry', ids: { dateMode: 'expiry-date-mode', date: 'expiry-date' } });
+  panels.push(h('div', {}, h('h2', {}, 'Expiry'), expiry.set, expiry.dateWrap));
 
   // 7. Review and 2FA code.
   const summary = h('dl', { class: 'kv summary', id: 'wizard-summary' });
@@ -996,10 +1000,8 @@ async function wizardPage(view) {
     if (type !== 'HMAC_SHA256') body.publicKey = pem.input.value.trim();
     if (ipAll.input.checked) body.allowAllIps = true;
     else body.ipAllowlist = ips.input.value.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
-    if (expDate.input.checked && date.input.value) {
-      const [y, m, d] = date.input.value.split('-').map(Number);
-      body.expiresAt = new Date(y, m - 1, d, 23, 59, 59, 999).getTime();
-    }
+    const expiresAt = expiry.end();
+    if (expiresAt) body.expiresAt = expiresAt;
     return body;
   }
 
@@ -1018,9 +1020,9 @@ async function wizardPage(view) {
     if (i === 3 && b.allowAllIps && b.permissions.includes('WITHDRAW') && !b.readOnly) {
       return [ipAll.input, 'A key with the withdrawal permission needs an IP allowlist.'];
     }
-    if (i === 5 && expDate.input.checked) {
-      if (!b.expiresAt) return [date.input, 'Choose a date, or "Never".'];
-      if (b.expiresAt <= Date.now()) return [date.input, 'Choose a date in the future.'];
+    if (i === 5 && expiry.onDate.checked) {
+      if (!b.expiresAt) return [expiry.input, 'Choose a date, or "Never".'];
+      if (b.expiresAt <= Date.now()) return [expiry.input, 'Choose a date in the future.'];
     }
     if (i === 6 && !/^[0-9]{6}$/.test(code.input.value.trim())) return [code.input, 'Enter the 6-digit code from your authenticator app.'];
     return null;
