@@ -102,18 +102,25 @@ void AccessLog::write_pending(bool defer_last_use) {
   }
   // Last uses to write now, and those kept for a later flush (their store's is recent).
   const int64_t now = clock_.now_ms();
+  struct LastUse {
+    int64_t key_id;
+    std::shared_ptr<KeyUsage> usage;
+    int64_t at;
+  };
+  std::vector<LastUse> write;
   std::vector<std::pair<int64_t, std::shared_ptr<KeyUsage>>> later;
-  std::erase_if(used, [&](auto& u) {
-    if (u.second->last_used_at.load(std::memory_order_relaxed) <= u.second->stored_at) return true;
-    if (!defer_last_use || now - u.second->stored_at >= kLastUseEveryMs) return false;
-    later.push_back(std::move(u));
-    return true;
-  });
+  for (auto& [key_id, u] : used) {
+    const int64_t at = u->last_used_at.load(std::memory_order_relaxed);
+    if (at <= u->stored_at) continue;
+    if (defer_last_use && now - u->stored_at < kLastUseEveryMs) {
+      later.emplace_back(key_id, std::move(u));
+    } else {
+      write.push_back({key_id, std::move(u), at});
+    }
+  }
   std::sort(trim.begin(), trim.end());
   trim.erase(std::unique(trim.begin(), trim.end()), trim.end());
-  std::vector<int64_t> used_at;  // each written last use, read once
-  for (const auto& u : used) used_at.push_back(u.second->last_used_at.load(std::memory_order_relaxed));
-  if (!batch.empty() || !used.empty() || !trim.empty()) {
+  if (!batch.empty() || !write.empty() || !trim.empty()) {
     store_.tx([&](store::Db& db) {
       for (const auto& e : batch) {
         // A key deleted meanwhile takes its log with it.
@@ -122,14 +129,14 @@ void AccessLog::write_pending(bool defer_last_use) {
                 {e.key_id, e.at, e.ip, e.method, e.path, int64_t{e.ok ? 1 : 0}, int64_t{e.status}, e.reason,
                  e.count, e.key_id});
       }
-      for (size_t i = 0; i < used.size(); ++i) {
+      for (const auto& w : write) {
         std::string ip;
         {
-          std::lock_guard lock(used[i].second->mu);
-          ip = used[i].second->last_used_ip;
+          std::lock_guard lock(w.usage->mu);
+          ip = w.usage->last_used_ip;
         }
         db.exec("UPDATE api_keys SET last_used_at = ?, last_used_ip = ? WHERE id = ? AND last_used_at < ?",
-                {used_at[i], ip, used[i].first, used_at[i]});
+                {w.at, ip, w.key_id, w.at});
       }
       for (const int64_t key_id : trim) {
         db.exec("DELETE FROM key_access_log WHERE key_id = ? AND id <= (SELECT id FROM key_access_log "
@@ -137,7 +144,7 @@ void AccessLog::write_pending(bool defer_last_use) {
                 {key_id, key_id, static_cast<int64_t>(retention_)});
       }
     });
-    for (size_t i = 0; i < used.size(); ++i) used[i].second->stored_at = used_at[i];
+    for (const auto& w : write) w.usage->stored_at = w.at;
   }
   if (later.empty()) return;
   std::lock_guard lock(mu_);
