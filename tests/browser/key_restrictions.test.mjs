@@ -41,7 +41,12 @@ forEachBackend('web console: key restrictions', (backend) => {
     assert.equal(first.status, 200, first.text);
 
     const row = page.locator(`tr[data-api-key="${key.apiKey}"]`);
-    const perms = async () => (await row.locator('.perms .perm').allTextContents()).map((x) => x.trim());
+    // The notice shows before the key list is fetched again, so wait for the row to be drawn:
+    // allTextContents() does not wait, and reads nothing from a list not yet there.
+    const perms = async () => {
+      await row.locator('.perms').waitFor();
+      return (await row.locator('.perms .perm').allTextContents()).map((x) => x.trim());
+    };
     await row.waitFor();
     assert.deepEqual(await perms(), ['READ', 'TRADE']);
 
