@@ -103,6 +103,11 @@ export async function enable2fa(page, { screenshot = false } = {}) {
   await qr.waitFor();
   const src = await qr.getAttribute('src');
   assert.match(src, /^data:image\/svg\+xml;base64,/);
+  // Even a data: URL loads after the <img> is drawn: wait until it has loaded (or failed).
+  await qr.evaluate((img) => img.complete || new Promise((done) => {
+    img.addEventListener('load', done, { once: true });
+    img.addEventListener('error', done, { once: true });
+  }));
   assert.ok(await qr.evaluate((img) => img.complete && img.naturalWidth > 0), 'the QR code image renders');
   const secret = (await page.locator('#tfa-secret').textContent()).trim();
   assert.match(secret, /^[A-Z2-7]{16,}$/);

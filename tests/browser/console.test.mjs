@@ -230,6 +230,8 @@ forEachBackend('web console', (backend) => {
     // Delete one key, after a confirmation (cancel first: nothing happens).
     await row.locator('[data-action=delete]').click();
     await page.locator('#delete-dialog button', { hasText: 'Cancel' }).click();
+    // Closing the dialog redraws the list: wait for that, else the row found is the old one.
+    await page.locator('#delete-dialog').waitFor({ state: 'detached' });
     await row.waitFor();
     await row.locator('[data-action=delete]').click();
     await page.locator('#delete-dialog button[type=submit]').click();
@@ -270,7 +272,8 @@ forEachBackend('web console', (backend) => {
       await page.goto(`${s.url}/#/keys`);
       await page.locator('#needs-2fa').waitFor();
       await page.goto(`${s.url}/#/keys/new`);
-      await page.locator('#needs-2fa').waitFor();
+      // The key list's own #needs-2fa is there until the route change redraws the page.
+      await page.locator('#needs-2fa', { hasText: 'Turn it on' }).waitFor();
       const user = await enable2fa(page);
       await page.goto(`${s.url}/#/keys/new`);
       // Walk every step of the wizard, with the choices that show more of the page.
@@ -318,6 +321,8 @@ forEachBackend('web console', (backend) => {
       if (viewport) {
         await page.goto(`${s.url}/#/keys`);
         await page.locator('#keys-table').waitFor();
+        // The WITHDRAW key's limits summary is fetched and filled in after the table is drawn.
+        await page.locator('#keys-table .rules-summary', { hasText: 'Withdraws' }).waitFor();
         const over = await overflow();
         assert.ok(over <= 0, `the key list fits 375 px (overflow ${over}px)`);
       }
@@ -329,7 +334,10 @@ forEachBackend('web console', (backend) => {
         el.textContent = 'window.__inline = 1';
         document.body.append(el);
       });
-      await page.waitForTimeout(200);
+      // The report arrives asynchronously (a binding call, a console message): poll for it.
+      for (const until = Date.now() + 15000; problems.csp.length === 0 && Date.now() < until;) {
+        await page.waitForTimeout(50);
+      }
       assert.ok(problems.csp.length > 0, 'an inline script is reported as a CSP violation');
       assert.equal(await page.evaluate(() => window.__inline), undefined);
       await context.close();

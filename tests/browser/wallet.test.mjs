@@ -97,7 +97,9 @@ async function walletFlow(browser, s, { screenshots }) {
   await btcRow.waitFor();
   const pendingText = await btcRow.textContent();
   assert.match(pendingText, /Pending[\s\S]*[01]\/2|Credited[\s\S]*2\/2/, pendingText);
-  await page.locator('#deposits-table tr[data-status=CREDITED]', { hasText: 'BTC' }).waitFor({ timeout: 10000 });
+  // About 3 s of simulated chain and up to 2.5 s more until the page's next refresh; slower under
+  // load (both backends and flows share the machine), so the limit is well above that.
+  await page.locator('#deposits-table tr[data-status=CREDITED]', { hasText: 'BTC' }).waitFor({ timeout: 30000 });
   assert.match(await btcRow.textContent(), /BTC[\s\S]*1[\s\S]*Credited[\s\S]*2\/2/);
 
   // 25 XRP to the shared address and this account's tag; still pending in the screenshot.
@@ -204,8 +206,8 @@ async function walletFlow(browser, s, { screenshots }) {
   assert.equal(w2.status, 200, w2.text);
   await page.click('#withdrawals-refresh');
   await page.locator(`#withdrawals-table tr[data-id="${w2.body.id}"]`, { hasText: '31337' }).waitFor();
-  await page.locator(`#withdrawals-table tr[data-id="${w1.body.id}"][data-status=completed]`).waitFor({ timeout: 10000 });
-  await page.locator(`#withdrawals-table tr[data-id="${w2.body.id}"][data-status=completed]`).waitFor({ timeout: 10000 });
+  await page.locator(`#withdrawals-table tr[data-id="${w1.body.id}"][data-status=completed]`).waitFor({ timeout: 30000 });
+  await page.locator(`#withdrawals-table tr[data-id="${w2.body.id}"][data-status=completed]`).waitFor({ timeout: 30000 });
   assert.match(await w1Row.textContent(), /Completed/);
   await page.click('.tabs a[data-tab=balances]');
   await btcBalance.locator('td', { hasText: '0.8998' }).first().waitFor();
@@ -241,6 +243,8 @@ async function walletFlow(browser, s, { screenshots }) {
   await page.goto(`${s.url}/#/wallet/addresses`);
   await bookRow.locator('[data-action=delete]').click();
   await page.locator('#delete-address-dialog button', { hasText: 'Cancel' }).click();
+  // Closing the dialog redraws the book: wait for that, else the row found is the old one.
+  await page.locator('#delete-address-dialog').waitFor({ state: 'detached' });
   await bookRow.waitFor();
   await bookRow.locator('[data-action=delete]').click();
   await page.locator('#delete-address-dialog button[type=submit]').click();
