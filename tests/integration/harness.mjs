@@ -845,18 +845,19 @@ export class SignedClient {
 // WebSocket clients (node --experimental-websocket: run.sh passes it): every message kept, parsed.
 
 export class WsClient {
-  // Resolves once open; rejects when the handshake fails (e.g. a 4xx answer).
-  static open(url, ms = 5000) {
+  // Resolves once open; rejects when the handshake fails (e.g. a 4xx answer). `headers`: extra
+  // handshake headers (e.g. X-Forwarded-For).
+  static open(url, ms = 5000, headers = undefined) {
     return new Promise((resolve, reject) => {
-      const c = new WsClient(url);
+      const c = new WsClient(url, headers);
       const t = setTimeout(() => reject(new Error(`no WebSocket open in ${ms} ms: ${url}`)), ms);
       c.ws.addEventListener('open', () => { clearTimeout(t); c.openedAt = Date.now(); resolve(c); });
       c.ws.addEventListener('error', () => { clearTimeout(t); reject(new Error(`WebSocket failed: ${url}`)); });
     });
   }
 
-  constructor(url) {
-    this.ws = new WebSocket(url);
+  constructor(url, headers = undefined) {
+    this.ws = headers ? new WebSocket(url, { headers }) : new WebSocket(url);
     this.messages = [];  // {at, data (parsed JSON or the text)}
     this.closed = false;
     this.closeCode = null;

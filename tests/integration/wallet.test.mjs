@@ -80,7 +80,11 @@ forEachBackend('wallet: deposits and withdrawals', (backend) => {
     const pending = (await get(read, '/sapi/v1/capital/deposit/hisrec', { coin: 'BTC' })).body;
     if (pending[0].status === 0) {
       assert.match(pending[0].confirmTimes, /^[01]\/2$/);
-      assert.equal((await balance(read, 'BTC')).free, '0.00000000', 'nothing credited before the confirmations');
+      // Credited at the first chain tick 2 blocks after it was seen (insertTime, on this machine's
+      // clock): a balance read answered before then must not have it.
+      const free = (await balance(read, 'BTC')).free;
+      const dueAt = pending[0].insertTime + 2 * Number(WALLET_ENV.KEYGATE_WALLET_BLOCK_MS);
+      if (Date.now() < dueAt) assert.equal(free, '0.00000000', 'nothing credited before the confirmations');
     }
     const credited = await until('the BTC deposit to be credited', async () => {
       const h = (await get(read, '/sapi/v1/capital/deposit/hisrec', { coin: 'BTC' })).body;
@@ -127,6 +131,11 @@ forEachBackend('wallet: deposits and withdrawals', (backend) => {
     const u = wdUser;
     const wk = hmac(await createKey(s.url, u, { permissions: ['READ', 'WITHDRAW'], allowAllIps: undefined, ipAllowlist: ['127.0.0.1'] }));
     const mine = ETH_ADDRESS(1);
+    // The money first: the address's 2-second cooling-off must not pass while the deposit's
+    // confirmations do.
+    let r = await deposit(['--email', u.email, '--asset', 'ETH', '--amount', '200']);
+    assert.equal(r.code, 0, r.stderr);
+    await until('the ETH deposit', async () => (await balance(wk, 'ETH')).free === '200.00000000');
     // Adding an address needs 2FA (S5): without a code or with a wrong one, nothing is added.
     assertError(await book(u, { asset: 'ETH', address: mine, label: 'cold' }), 401, -7200);
     assertError(await book(u, { asset: 'ETH', address: mine, label: 'cold', totp: '000000' }), 401);
@@ -138,10 +147,6 @@ forEachBackend('wallet: deposits and withdrawals', (backend) => {
     const list = await request(s.url, 'GET', '/console/v1/withdraw-addresses', { token: u.token });
     assert.equal(list.body.addresses.length, 1);
     assert.equal(list.body.withdrawWhitelistOnly, true, 'address management is on by default');
-
-    let r = await deposit(['--email', u.email, '--asset', 'ETH', '--amount', '200']);
-    assert.equal(r.code, 0, r.stderr);
-    await until('the ETH deposit', async () => (await balance(wk, 'ETH')).free === '200.00000000');
 
     const withdraw = (params) => post(wk, '/sapi/v1/capital/withdraw/apply', { coin: 'ETH', ...params });
     // Not in the book; in the book but cooling off: refused, each with its reason.
