@@ -423,7 +423,7 @@ Response my_trades(const Services& s, Context& ctx) {
 }  // namespace
 
 void add_order_routes(Router& router, const Services& s) {
-  router.add(Route{"POST", "/api/v3/order", Security::kTrade, 1, true, nullptr, Permission::kTrade}
+  router.add(Route{"POST", "/api/v3/order", Security::kTrade, 1, false, nullptr, Permission::kTrade}
                  .orders()
                  .answers_later([&s](Context& ctx, Reply reply) { new_order(s, ctx, reply); }));
   router.add({"POST", "/api/v3/order/test", Security::kTrade, 1, true,

@@ -52,6 +52,8 @@ struct Route {
   std::string path;  // segments in braces match any one segment: /console/v1/keys/{apiKey}
   Security security = Security::kNone;
   int weight = 1;
+  // May the handler block (a store read, a wait)? Then the network layer runs it on the worker pool,
+  // not on its own thread. For a route that answers later: may the part before it hands off block.
   bool blocking = false;
   Handler handler;
   std::optional<keys::Permission> permission;  // what the key must be allowed to do

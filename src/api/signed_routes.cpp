@@ -76,38 +76,45 @@ void add_signed_routes(Router& router, const Services& s) {
               }});
 
   // POST /sapi/v1/transfer/internal: free balance to another user of this exchange, no fee,
-  // exactly once per clientTranId.
-  router.add({"POST", "/sapi/v1/transfer/internal", Security::kUserData, 1, true,
-              [&wallet = s.wallet, &acc = s.accounts](Context& ctx) {
-                const Params& p = *ctx.params;
-                const auto asset = p.get("asset");
-                if (!asset || asset->empty()) return error_response(make_error(err::kBadParam, "asset"));
-                const auto amount_text = p.get("amount");
-                const auto amount = amount_text ? parse_decimal(*amount_text, kAmountScale) : std::nullopt;
-                if (!amount || *amount <= 0) return error_response(make_error(err::kBadParam, "amount"));
-                const auto to_email = p.get("toEmail");
-                const auto to_uid = p.get("toUid");
-                if (to_email && to_uid) return error_response(make_error(err::kBadParamCombination));
-                if (!to_email && !to_uid) return error_response(make_error(err::kBadParam, "toEmail"));
-                Result<accounts::User> to = make_error(err::kNoRecipient);
-                if (to_email) {
-                  to = acc.find_by_email(std::string(*to_email));
-                } else if (auto uid = parse_decimal(*to_uid, 0); uid && *uid > 0) {
-                  to = acc.find_by_id(*uid);
-                }
-                // Unknown recipients, by email or uid, get one answer: no probing for accounts.
-                if (!to) return error_response(make_error(err::kNoRecipient));
-                std::string client_tran_id = std::string(p.get("clientTranId").value_or(""));
-                if (client_tran_id.empty()) {
-                  client_tran_id = "kg-" + crypto::random_hex(12);
-                } else if (!valid_client_id(client_tran_id)) {
-                  return error_response(make_error(err::kIllegalChars, "clientTranId", kClientIdRange));
-                }
-                auto t = wallet.transfer({ctx.key->key.user_id, to->id, std::string(*asset), *amount, client_tran_id});
-                if (!t) return error_response(t.error());
-                return json_response(json::object{{"tranId", t->tran_id}, {"clientTranId", t->request.client_tran_id}});
-              },
-              Permission::kTransfer});
+  // exactly once per clientTranId. The recipient is looked up on a worker (a store read), then the
+  // transfer answers once durable without holding the worker, so concurrent transfers share commits.
+  router.add(Route{"POST", "/sapi/v1/transfer/internal", Security::kUserData, 1, true, nullptr, Permission::kTransfer}
+                 .answers_later([&wallet = s.wallet, &acc = s.accounts](Context& ctx, Reply reply) {
+                   auto refuse = [&reply](Error e) { reply([e = std::move(e)] { return error_response(e); }); };
+                   const Params& p = *ctx.params;
+                   const auto asset = p.get("asset");
+                   if (!asset || asset->empty()) return refuse(make_error(err::kBadParam, "asset"));
+                   const auto amount_text = p.get("amount");
+                   const auto amount = amount_text ? parse_decimal(*amount_text, kAmountScale) : std::nullopt;
+                   if (!amount || *amount <= 0) return refuse(make_error(err::kBadParam, "amount"));
+                   const auto to_email = p.get("toEmail");
+                   const auto to_uid = p.get("toUid");
+                   if (to_email && to_uid) return refuse(make_error(err::kBadParamCombination));
+                   if (!to_email && !to_uid) return refuse(make_error(err::kBadParam, "toEmail"));
+                   Result<accounts::User> to = make_error(err::kNoRecipient);
+                   if (to_email) {
+                     to = acc.find_by_email(std::string(*to_email));
+                   } else if (auto uid = parse_decimal(*to_uid, 0); uid && *uid > 0) {
+                     to = acc.find_by_id(*uid);
+                   }
+                   // Unknown recipients, by email or uid, get one answer: no probing for accounts.
+                   if (!to) return refuse(make_error(err::kNoRecipient));
+                   std::string client_tran_id = std::string(p.get("clientTranId").value_or(""));
+                   if (client_tran_id.empty()) {
+                     client_tran_id = "kg-" + crypto::random_hex(12);
+                   } else if (!valid_client_id(client_tran_id)) {
+                     return refuse(make_error(err::kIllegalChars, "clientTranId", kClientIdRange));
+                   }
+                   wallet.transfer_async(
+                       {ctx.key->key.user_id, to->id, std::string(*asset), *amount, client_tran_id},
+                       [reply](Result<wallet::Transfer>&& t) {
+                         reply([t = std::move(t)] {
+                           if (!t) return error_response(t.error());
+                           return json_response(json::object{{"tranId", t->tran_id},
+                                                             {"clientTranId", t->request.client_tran_id}});
+                         });
+                       });
+                 }));
 
   router.add({"GET", "/sapi/v1/transfer/internal/history", Security::kUserData, 1, true,
               [&wallet = s.wallet](Context& ctx) {

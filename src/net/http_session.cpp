@@ -57,17 +57,26 @@ awaitable<void> write_error_and_close(Conn& c, const api::Response& r) {
   c.stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
 }
 
-// A route that answers later (order placement): the coroutine waits without holding a thread, and
-// the answer is made back on this connection's I/O thread, whichever thread it was ready on.
+// A route that answers later (order placement, internal transfers): the coroutine waits without
+// holding a thread, and the answer is made back on this connection's I/O thread, whichever thread
+// it was ready on. A blocking one (a store read before it hands off) starts on the worker pool.
 template <typename Token>
-auto answer_later(api::Api& api, const api::Request& request, api::Router::Match match, Token&& token) {
+auto answer_later(api::Api& api, asio::thread_pool& workers, const api::Request& request, api::Router::Match match,
+                  Token&& token) {
   return asio::async_initiate<Token, void(api::Response)>(
-      [&api, &request](auto handler, api::Router::Match m) {
+      [&api, &workers, &request](auto handler, api::Router::Match m) {
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        api.handle_async(request, std::move(m), [shared](std::function<api::Response()> make) {
-          auto ex = asio::get_associated_executor(*shared);
-          asio::post(ex, [shared, make = std::move(make)] { std::move(*shared)(make()); });
-        });
+        auto start = [&api, &request, shared, m = std::move(m)]() mutable {
+          api.handle_async(request, std::move(m), [shared](std::function<api::Response()> make) {
+            auto ex = asio::get_associated_executor(*shared);
+            asio::post(ex, [shared, make = std::move(make)] { std::move(*shared)(make()); });
+          });
+        };
+        if (api::Api::blocking(m)) {
+          asio::post(workers, std::move(start));
+        } else {
+          start();
+        }
       },
       token, std::move(match));
 }
@@ -149,7 +158,7 @@ awaitable<void> serve(std::shared_ptr<Conn> conn, std::string remote_ip, Session
     api::Response response;
     auto match = env.api.route(request);
     if (api::Api::answers_later(match)) {
-      response = co_await answer_later(env.api, request, std::move(match), use_awaitable);
+      response = co_await answer_later(env.api, env.workers, request, std::move(match), use_awaitable);
     } else if (api::Api::blocking(match)) {
       response = co_await asio::co_spawn(
           env.workers, [&]() -> awaitable<api::Response> { co_return env.api.handle(request, std::move(match)); },

@@ -58,37 +58,50 @@ int Wallet::confirmations_needed(const Network& network) const {
   return config_.confirmations >= 0 ? config_.confirmations : network.min_confirm;
 }
 
-Result<Transfer> Wallet::transfer(TransferRequest req) {
+Status Wallet::check(const TransferRequest& req) const {
   if (!known_asset(req.asset)) return make_error(err::kUnknownAsset, req.asset);
   if (req.amount <= 0) return make_error(err::kBadParam, "amount");
   if (req.from_user == req.to_user) return make_error(err::kSelfTransfer);
-  return engine_.submit<Result<Transfer>>([this, req](engine::Batch& batch) -> Result<Transfer> {
-           const std::string key = transfer_key(req.from_user, req.client_tran_id);
-           if (auto it = transfers_.find(key); it != transfers_.end()) {
-             const TransferRequest& first = it->second.request;
-             if (first.to_user != req.to_user || first.asset != req.asset || first.amount != req.amount) {
-               return make_error(err::kIdempotencyConflict);
-             }
-             Transfer replay = it->second;
-             replay.replayed = true;
-             return replay;
-           }
-           Transfer t{batch.next_entry_id(), req, batch.now_ms(), false};
-           if (auto s = batch.post(ledger::transfer(0, 0, req.from_user, req.to_user, req.asset, req.amount,
-                                                    req.client_tran_id));
-               !s) {
-             return s.error();
-           }
-           transfers_.emplace(key, t);
-           batch.also([t](store::Db& db) {
-             db.exec("INSERT INTO transfers (tran_id, from_user, to_user, asset, amount, client_tran_id, created_at) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     {t.tran_id, t.request.from_user, t.request.to_user, t.request.asset, t.request.amount,
-                      t.request.client_tran_id, t.at_ms});
-           });
-           return t;
-         })
+  return ok_status();
+}
+
+Result<Transfer> Wallet::transfer(TransferRequest req) {
+  if (auto s = check(req); !s) return s.error();
+  return engine_
+      .submit<Result<Transfer>>([this, req](engine::Batch& batch) { return transfer_now(batch, req); })
       .get();
+}
+
+void Wallet::transfer_async(TransferRequest req, std::function<void(Result<Transfer>&&)> done) {
+  if (auto s = check(req); !s) return done(s.error());
+  engine_.submit_then<Result<Transfer>>(
+      [this, req = std::move(req)](engine::Batch& batch) { return transfer_now(batch, req); }, std::move(done));
+}
+
+Result<Transfer> Wallet::transfer_now(engine::Batch& batch, const TransferRequest& req) {
+  const std::string key = transfer_key(req.from_user, req.client_tran_id);
+  if (auto it = transfers_.find(key); it != transfers_.end()) {
+    const TransferRequest& first = it->second.request;
+    if (first.to_user != req.to_user || first.asset != req.asset || first.amount != req.amount) {
+      return make_error(err::kIdempotencyConflict);
+    }
+    Transfer replay = it->second;
+    replay.replayed = true;
+    return replay;
+  }
+  Transfer t{batch.next_entry_id(), req, batch.now_ms(), false};
+  if (auto s = batch.post(ledger::transfer(0, 0, req.from_user, req.to_user, req.asset, req.amount, req.client_tran_id));
+      !s) {
+    return s.error();
+  }
+  transfers_.emplace(key, t);
+  batch.also([t](store::Db& db) {
+    db.exec("INSERT INTO transfers (tran_id, from_user, to_user, asset, amount, client_tran_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            {t.tran_id, t.request.from_user, t.request.to_user, t.request.asset, t.request.amount,
+             t.request.client_tran_id, t.at_ms});
+  });
+  return t;
 }
 
 std::vector<Transfer> Wallet::transfers_of(int64_t user_id, size_t limit) {

@@ -102,8 +102,12 @@ class Wallet {
   // The simulated chain moves: credits deposits whose confirmations have passed and completes
   // withdrawals whose delay has passed. Returns how many changed.
   size_t tick();
-  // Moves free balance between two users, exactly once per (sender, clientTranId).
+  // Moves free balance between two users, exactly once per (sender, clientTranId); answers once
+  // the transfer is durable. transfer_async hands the same answer to `done` on the engine thread
+  // instead of waiting (the network layer's way: many transfers share one commit); `done` must be
+  // quick.
   Result<Transfer> transfer(TransferRequest request);
+  void transfer_async(TransferRequest request, std::function<void(Result<Transfer>&&)> done);
   // The user's transfers in and out, newest first.
   std::vector<Transfer> transfers_of(int64_t user_id, size_t limit);
   // Every configured asset (zero when there is none) and any other asset the user holds, as of the
@@ -128,6 +132,8 @@ class Wallet {
   Status credit(engine::Batch& batch, ChainDeposit& d);  // posts the credit, updates the row
   int64_t used_today(const WithdrawRequest& r, int64_t now_ms) const;
   size_t complete_due_withdrawals(engine::Batch& batch);
+  Status check(const TransferRequest& r) const;
+  Result<Transfer> transfer_now(engine::Batch& batch, const TransferRequest& r);
   Result<Withdrawal> change_withdrawal(int64_t id, WithdrawStatus to, const std::string& info);
 
   // Engine-thread state. "sender:clientTranId" -> the transfer; txid -> its deposit; pending

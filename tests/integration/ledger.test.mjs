@@ -125,6 +125,45 @@ forEachBackend('ledger: deposits, balances, verify', (backend) => {
     assert.equal(v.code, 0, v.stderr);
   });
 
+  test('concurrent transfers: one clientTranId moves money once, and none overdraws', async () => {
+    const a = await userWith2FA(s.url, { tag: 'burst-from' });
+    const b = await userWith2FA(s.url, { tag: 'burst-to' });
+    const ka = await createKey(s.url, a, { permissions: ['READ', 'TRANSFER'] });
+    const kb = await createKey(s.url, b, { permissions: ['READ'] });
+    const keyA = { apiKey: ka.apiKey, type: 'HMAC_SHA256', secretKey: ka.secretKey };
+    const keyB = { apiKey: kb.apiKey, type: 'HMAC_SHA256', secretKey: kb.secretKey };
+    const dep = await admin(s.dataDir, ['deposit', '--email', a.email, '--asset', 'USDT', '--amount', '30']);
+    assert.equal(dep.code, 0, dep.stderr);
+    const send = (id) => signedRequest(s.url, 'POST', '/sapi/v1/transfer/internal', keyA,
+      { body: { toEmail: b.email, asset: 'USDT', amount: '1', clientTranId: id } });
+
+    // The same clientTranId 8 times at once (each signed with its own timestamp): one transfer,
+    // and every answer names it.
+    const dups = await Promise.all(Array.from({ length: 8 }, () => send('burst-dup')));
+    for (const r of dups) assert.equal(r.status, 200, r.text);
+    assert.equal(new Set(dups.map((r) => r.body.tranId)).size, 1, JSON.stringify(dups.map((r) => r.body)));
+    assert.deepEqual((await balancesOf(s.url, keyA)).USDT, { free: '29.00000000', locked: '0.00000000' });
+
+    // 40 distinct transfers of 1 at once against 29: exactly 29 land, the rest are -2010.
+    const burst = await Promise.all(Array.from({ length: 40 }, (_, i) => send(`burst-${i}`)));
+    const landed = burst.filter((r) => r.status === 200);
+    const refused = burst.filter((r) => r.status !== 200);
+    assert.equal(landed.length, 29, burst.map((r) => r.text).join('\n'));
+    for (const r of refused) assert.equal(r.body.code, -2010, r.text);
+    assert.equal(new Set(landed.map((r) => r.body.tranId)).size, 29);
+    assert.deepEqual((await balancesOf(s.url, keyA)).USDT, { free: '0.00000000', locked: '0.00000000' });
+    assert.deepEqual((await balancesOf(s.url, keyB)).USDT, { free: '30.00000000', locked: '0.00000000' });
+    // Every 200 is in the history, and nothing else is.
+    const hist = await signedRequest(s.url, 'GET', '/sapi/v1/transfer/internal/history', keyB,
+      { params: { limit: 100 } });
+    assert.equal(hist.status, 200, hist.text);
+    assert.equal(hist.body.total, 30);
+    assert.deepEqual(new Set(hist.body.rows.map((x) => x.tranId)),
+      new Set([dups[0].body.tranId, ...landed.map((r) => r.body.tranId)]));
+    const v = await admin(s.dataDir, ['ledger', 'verify']);
+    assert.equal(v.code, 0, v.stderr);
+  });
+
   test('the demo user starts with 10,000 USDT', async () => {
     assert.match(s.stdoutLines.join('\n'), /10,000 USDT deposited/);
   });

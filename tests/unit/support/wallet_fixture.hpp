@@ -22,6 +22,8 @@ class WalletFixture : public ::testing::Test {
  protected:
   virtual ExchangeSpec exchange_spec() const = 0;
   virtual void configure(wallet::WalletConfig&) const {}
+  // Called on each new engine before it starts (set_commit_listener must be set then).
+  virtual void before_start(engine::Engine&) {}
 
   void SetUp() override {
     if (auto why = Backend::skip_reason()) GTEST_SKIP() << *why;
@@ -50,6 +52,7 @@ class WalletFixture : public ::testing::Test {
     engine_->recover();
     wallet_ = std::make_unique<wallet::Wallet>(*engine_, *store_, exchange_, config_, clock_);
     wallet_->load();
+    before_start(*engine_);
     engine_->start();
   }
   void restart() {
