@@ -133,7 +133,7 @@ Result<User> Accounts::authenticate(const std::string& token) {
 }
 
 Result<User> Accounts::find_by_email(const std::string& email) {
-  auto row = store_.tx([&](Db& db) {
+  auto row = store_.read([&](Db& db) {
     return db.query_one(std::string("SELECT ") + kUserColumns + " FROM users WHERE email = ?",
                         {normalize_email(email)});
   });
@@ -142,7 +142,7 @@ Result<User> Accounts::find_by_email(const std::string& email) {
 }
 
 Result<User> Accounts::find_by_id(int64_t id) {
-  auto row = store_.tx([&](Db& db) {
+  auto row = store_.read([&](Db& db) {
     return db.query_one(std::string("SELECT ") + kUserColumns + " FROM users WHERE id = ?", {id});
   });
   if (!row) return make_error(err::kUserNotFound);

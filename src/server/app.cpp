@@ -83,6 +83,7 @@ int run(const ServeOptions& options) {
   const crypto::Sealer sealer(load_master_key(config.data_dir));
   store::Store store(store::open_db(db_url));
   int version = store.migrate();
+  store.add_reader(store::open_db(db_url));  // lookups that need not wait behind a commit
   for (const auto& w : store.durability_warnings()) spdlog::warn("event=weak_durability warning=\"{}\"", w);
   check_master_key(store, sealer);
   spdlog::info("event=store_ready backend={} schema_version={}",

@@ -56,6 +56,9 @@ class Db {
   // Several statements, no parameters (migrations).
   virtual void exec_script(std::string_view sql) = 0;
   virtual void begin() = 0;
+  // From now on every transaction on this connection only reads (a write is an error): how the
+  // store's reader connection is opened (Store::add_reader).
+  virtual void make_read_only() = 0;
   virtual void commit() = 0;
   virtual void rollback() = 0;
   // Human-readable warnings about durability settings weaker than keygate's defaults.

@@ -88,8 +88,9 @@ class PostgresDb final : public Db {
 
   void begin() override {
     if (PQstatus(conn_) != CONNECTION_OK) PQreset(conn_);  // reconnect after a lost connection
-    exec_script("BEGIN");
+    exec_script(read_only_ ? "BEGIN READ ONLY" : "BEGIN");
   }
+  void make_read_only() override { read_only_ = true; }  // per transaction: survives a reconnect
   // A COMMIT that gets no answer may or may not have happened: fail-stop (db.hpp) rather than
   // report "nothing changed" for a transaction the server may hold.
   void commit() override {
@@ -158,6 +159,7 @@ class PostgresDb final : public Db {
   }
 
   PGconn* conn_;
+  bool read_only_ = false;
   std::unordered_map<std::string, std::string> rewritten_;
 };
 

@@ -82,7 +82,13 @@ class SqliteDb final : public Db {
     }
   }
 
-  void begin() override { exec_script("BEGIN IMMEDIATE"); }
+  // A writer takes the write lock at once (no deadlock upgrading from a read); a reader's deferred
+  // BEGIN reads a snapshot without waiting for the writer (WAL).
+  void begin() override { exec_script(read_only_ ? "BEGIN" : "BEGIN IMMEDIATE"); }
+  void make_read_only() override {
+    exec_script("PRAGMA query_only = ON");
+    read_only_ = true;
+  }
   void commit() override { exec_script("COMMIT"); }
   void rollback() override {
     if (!sqlite3_get_autocommit(db_)) exec_script("ROLLBACK");
@@ -159,6 +165,7 @@ class SqliteDb final : public Db {
   }
 
   sqlite3* db_ = nullptr;
+  bool read_only_ = false;
   std::unordered_map<std::string, sqlite3_stmt*> stmts_;
 };
 

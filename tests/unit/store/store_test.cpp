@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <future>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -198,6 +201,50 @@ TYPED_TEST(StoreTest, TxSerialisesConcurrentReadModifyWrite) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(this->committed_row(1)->int64(0), kThreads * kIncrements);
+}
+
+// The reader connection (Store::add_reader): a read sees what was committed before it, runs while
+// a write transaction is open (an engine commit holds the writer through its fsync) without
+// seeing it, and cannot write.
+TYPED_TEST(StoreTest, ReadsRunBesideAnOpenWriteAndSeeOnlyCommits) {
+  this->create_table();
+  this->store_->add_reader(this->backend_->open());
+  this->store_->tx([](Db& db) { db.exec("INSERT INTO t (id, n) VALUES (1, 10)"); });
+  auto n_of = [this](int64_t id) {
+    return this->store_->read([id](Db& db) -> std::optional<int64_t> {
+      auto row = db.query_one("SELECT n FROM t WHERE id = ?", {id});
+      return row ? std::optional<int64_t>(row->int64(0)) : std::nullopt;
+    });
+  };
+  EXPECT_EQ(n_of(1), 10);
+
+  std::promise<void> written, release;
+  auto released = release.get_future();
+  std::thread writer([&] {
+    this->store_->tx([&](Db& db) {
+      db.exec("UPDATE t SET n = 11 WHERE id = 1");
+      db.exec("INSERT INTO t (id, n) VALUES (2, 20)");
+      written.set_value();
+      released.wait();  // the write transaction stays open until the reads are done
+    });
+  });
+  written.get_future().wait();
+  auto during = std::async(std::launch::async, [&] { return std::make_pair(n_of(1), n_of(2)); });
+  const bool answered = during.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+  EXPECT_TRUE(answered) << "a read waited behind the open write transaction";
+  release.set_value();
+  writer.join();
+  const auto [one, two] = during.get();
+  if (answered) {
+    EXPECT_EQ(one, 10);  // answered while the writer held its transaction: the last commit
+    EXPECT_EQ(two, std::nullopt);
+  }
+  EXPECT_EQ(n_of(1), 11);  // committed before this read began
+  EXPECT_EQ(n_of(2), 20);
+
+  EXPECT_THROW(this->store_->read([](Db& db) { db.exec("UPDATE t SET n = 0 WHERE id = 1"); }), StoreError);
+  EXPECT_EQ(this->committed_row(1)->int64(0), 11);
+  EXPECT_EQ(n_of(1), 11);  // the reader is usable after the refused write
 }
 
 TYPED_TEST(StoreTest, DurabilityWarnings) {
