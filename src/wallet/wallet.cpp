@@ -65,13 +65,6 @@ Status Wallet::check(const TransferRequest& req) const {
   return ok_status();
 }
 
-Result<Transfer> Wallet::transfer(TransferRequest req) {
-  if (auto s = check(req); !s) return s.error();
-  return engine_
-      .submit<Result<Transfer>>([this, req](engine::Batch& batch) { return transfer_now(batch, req); })
-      .get();
-}
-
 void Wallet::transfer_async(TransferRequest req, std::function<void(Result<Transfer>&&)> done) {
   if (auto s = check(req); !s) return done(s.error());
   engine_.submit_then<Result<Transfer>>(

@@ -102,11 +102,10 @@ class Wallet {
   // The simulated chain moves: credits deposits whose confirmations have passed and completes
   // withdrawals whose delay has passed. Returns how many changed.
   size_t tick();
-  // Moves free balance between two users, exactly once per (sender, clientTranId); answers once
-  // the transfer is durable. transfer_async hands the same answer to `done` on the engine thread
-  // instead of waiting (the network layer's way: many transfers share one commit); `done` must be
-  // quick.
-  Result<Transfer> transfer(TransferRequest request);
+  // Moves free balance between two users, exactly once per (sender, clientTranId), and hands the
+  // answer to `done` once the transfer is durable: at once, on the calling thread, for a request
+  // refused before the engine; else on the engine thread, without anyone waiting (transfers from
+  // many connections share one commit). `done` must be quick.
   void transfer_async(TransferRequest request, std::function<void(Result<Transfer>&&)> done);
   // The user's transfers in and out, newest first.
   std::vector<Transfer> transfers_of(int64_t user_id, size_t limit);
